@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Private to the cli module: one entry point per subcommand. Each takes the
+ * arguments after its own name (argv[0] is the subcommand name) and returns
+ * the process exit status: 0 success, 1 failure (bad input, I/O), 2 usage.
+ */
+#ifndef WF_CLI_INT_H
+#define WF_CLI_INT_H
+
+#include <stdio.h>
+
+#define WF_CLI_EXIT_OK 0
+#define WF_CLI_EXIT_FAIL 1
+#define WF_CLI_EXIT_USAGE 2
+
+int wf_cli__triage(int argc, char **argv);
+int wf_cli__train(int argc, char **argv);
+int wf_cli__eval(int argc, char **argv);
+int wf_cli__eval_lines(int argc, char **argv);
+int wf_cli__eval_templates(int argc, char **argv);
+int wf_cli__eval_category(int argc, char **argv);
+
+/* Prints "workflowai: <what>: <message>" to stderr and returns `code`. */
+int wf_cli__fail(int code, const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* 1 when argv[i] is -h or --help. */
+int wf_cli__is_help(const char *arg);
+
+#endif

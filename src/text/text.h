@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * text: byte-level text handling shared by logs, redaction and search:
+ * ANSI escape stripping, tokenizing, classifying volatile tokens (numbers,
+ * hex, ids, paths, durations, timestamps, IPs, URLs) and masking them so two
+ * lines that differ only in such values compare equal. Depends on util.
+ */
+#ifndef WF_TEXT_H
+#define WF_TEXT_H
+
+#include "util/util.h"
+
+/* Removes ANSI/VT escape sequences (CSI "ESC [ ... final", OSC "ESC ] ...
+ * BEL|ST", two-byte "ESC x") and replaces NUL bytes with spaces. Writes at
+ * most `len` bytes to `dst` (which may equal `src`) and returns the new
+ * length. Never fails; linear time. */
+size_t wf_text_strip_ansi(const char *src, size_t len, char *dst);
+
+/* Classes of volatile tokens, masked by wf_text_mask(). */
+enum wf_text_class {
+    WF_TEXT_WORD = 0, /* ordinary word: kept */
+    WF_TEXT_NUM,      /* 42, -3.5, 0x1f, 1e9 */
+    WF_TEXT_HEX,      /* deadbeef, git sha, 0xABCD (>= 6 hex digits with a digit) */
+    WF_TEXT_UUID,     /* 123e4567-e89b-12d3-a456-426614174000 */
+    WF_TEXT_TIME,     /* 2024-01-02T03:04:05Z, 12:34:56.789, 2024-01-02 */
+    WF_TEXT_DURATION, /* 1.5s, 200ms, 3m20s, (0.01 sec) */
+    WF_TEXT_IP,       /* 10.0.0.1, 10.0.0.1:8080, ::1 */
+    WF_TEXT_PATH,     /* /tmp/x/y.c, C:\x\y, ./a/b */
+    WF_TEXT_URL,      /* https://host/path */
+    WF_TEXT_ID        /* mixed letters+digits tokens like blk_-1608999687919862906, job-7f3a2 */
+};
+
+/* Classifies one token (no whitespace inside). */
+enum wf_text_class wf_text_classify(const char *tok, size_t len);
+
+/* Splits a line into tokens on whitespace; each token is a view into `s`.
+ * Writes at most `max` tokens and returns how many it wrote (tokens past
+ * `max` are dropped; *n_total, if given, receives the full count). */
+size_t wf_text_tokenize(const char *s, size_t len, struct wf_str *toks, size_t max,
+                        size_t *n_total);
+
+/* Appends to `out` the masked form of a line: tokens are separated by one
+ * space, every volatile token (and the volatile parts of punctuated tokens,
+ * e.g. "file.c:42:7" -> "file.c:<*>:<*>", "(0.12s)" -> "(<*>)") becomes "<*>".
+ * Used for pass/fail comparison, signatures and the template miner.
+ * Errors: those of wf_buf_append (out unchanged on error). */
+int wf_text_mask(const char *s, size_t len, struct wf_buf *out);
+
+/* ASCII lowercase copy of s into dst (dst may equal s). */
+void wf_text_lower(const char *s, size_t len, char *dst);
+
+/* Case-insensitive search for an ASCII needle; returns a pointer into
+ * hay or NULL. */
+const char *wf_text_find_ci(const char *hay, size_t len, const char *needle);
+
+#endif

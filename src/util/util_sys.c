@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Time, logging, whole-file reads and strict integer parsing.
+ */
+#include "util.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+uint64_t wf_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t wf_now_ms(void)
+{
+    return wf_now_ns() / 1000000ull;
+}
+
+static enum wf_log_level log_level = WF_LOG_WARN;
+
+void wf_log_set_level(enum wf_log_level level)
+{
+    log_level = level;
+}
+
+void wf_log(enum wf_log_level level, const char *fmt, ...)
+{
+    static const char *names[] = {"debug", "info", "warning", "error"};
+    if (level < log_level)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "workflowai: %s: ", names[level]);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+int wf_read_file(const char *path, size_t max_bytes, char **out, size_t *out_len)
+{
+    int rc = WF_OK;
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    struct wf_buf b;
+    wf_buf_init(&b, max_bytes);
+    if (!f)
+        return errno == ENOENT ? WF_ENOENT : WF_EIO;
+    char chunk[65536];
+    for (;;) {
+        size_t n = fread(chunk, 1, sizeof(chunk), f);
+        if (n > 0) {
+            rc = wf_buf_append(&b, chunk, n);
+            if (rc)
+                goto out;
+        }
+        if (n < sizeof(chunk)) {
+            if (ferror(f))
+                rc = WF_EIO;
+            break;
+        }
+    }
+    if (rc)
+        goto out;
+    *out_len = b.len;
+    *out = wf_buf_detach(&b);
+    if (!*out)
+        rc = WF_ENOMEM;
+out:
+    if (f != stdin)
+        fclose(f);
+    wf_buf_cleanup(&b);
+    return rc;
+}
+
+int wf_parse_long(const char *s, long min, long max, long *out)
+{
+    if (!s || !*s)
+        return WF_EINVAL;
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end != '\0' || v < min || v > max)
+        return WF_EINVAL;
+    *out = v;
+    return WF_OK;
+}
