@@ -11,7 +11,9 @@
 #include "util/util.h"
 
 /* Removes ANSI/VT escape sequences (CSI "ESC [ ... final", OSC "ESC ] ...
- * BEL|ST", two-byte "ESC x") and replaces NUL bytes with spaces. Writes at
+ * BEL|ST", also DCS/APC/PM/SOS strings, "ESC ( B"-style and two-byte
+ * "ESC x") and replaces NUL bytes with spaces. An unterminated string
+ * sequence ends at a newline, which is kept. Writes at
  * most `len` bytes to `dst` (which may equal `src`) and returns the new
  * length. Never fails; linear time. */
 size_t wf_text_strip_ansi(const char *src, size_t len, char *dst);
@@ -42,6 +44,14 @@ size_t wf_text_tokenize(const char *s, size_t len, struct wf_str *toks, size_t m
 /* Appends to `out` the masked form of a line: tokens are separated by one
  * space, every volatile token (and the volatile parts of punctuated tokens,
  * e.g. "file.c:42:7" -> "file.c:<*>:<*>", "(0.12s)" -> "(<*>)") becomes "<*>".
+ * Rules: brackets, quotes and trailing ",;:.!?" are peeled off before a
+ * token is classified, and kept around its "<*>" ("[10.0.0.1]" -> "[<*>]").
+ * Paths, ids and words are kept except for their value runs: a run of
+ * letters/digits is a value when it starts with a digit, is a hex id of >= 6
+ * chars with a digit, or has >= 3 digits outnumbering its letters ("x86",
+ * "sha256", "/usr/lib/foo.so" stay; "blk_-160899" -> "blk_<*>",
+ * "host-10-0-0-1" -> "host-<*>"). Value runs joined by '.' or '-' fold into
+ * one "<*>". Masking a masked line changes nothing.
  * Used for pass/fail comparison, signatures and the template miner.
  * Errors: those of wf_buf_append (out unchanged on error). */
 int wf_text_mask(const char *s, size_t len, struct wf_buf *out);
