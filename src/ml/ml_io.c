@@ -10,7 +10,6 @@
 
 #include <assert.h>
 #include <errno.h>
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,19 +187,21 @@ static int parse_float(struct wf_str tok, float *out)
     char buf[NUM_MAX_BYTES + 1];
     if (tok.len == 0 || tok.len > NUM_MAX_BYTES)
         return 0;
-    /* strtod skips leading white space; a token has none. */
+    /* strtof skips leading white space; a token has none. */
     unsigned char c0 = (unsigned char)tok.p[0];
     if (!(c0 == '-' || c0 == '+' || c0 == '.' || (c0 >= '0' && c0 <= '9')))
         return 0;
     memcpy(buf, tok.p, tok.len);
     buf[tok.len] = '\0';
+    /* strtof rounds once, straight to float, so "%.9g" text comes back
+     * exact (even FLT_MAX, printed as a decimal just above it). Underflow to
+     * a denormal or zero is harmless; overflow and NaN/inf spellings are not
+     * finite and fail here. */
     char *end;
-    double d = strtod(buf, &end);
-    /* Underflow (ERANGE with a tiny result) is harmless; overflow and
-     * NaN/inf spellings are not finite and fail here. */
-    if (end != buf + tok.len || !isfinite(d) || fabs(d) > FLT_MAX)
+    float v = strtof(buf, &end);
+    if (end != buf + tok.len || !isfinite(v))
         return 0;
-    *out = (float)d;
+    *out = v;
     return 1;
 }
 

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +185,29 @@ static void test_save_load_round_trip(void **state)
 
     wf_free(text);
     wf_free(text2);
+    wf_ml_model_free(m);
+    wf_ml_model_free(m2);
+}
+
+static void test_round_trip_extreme_values(void **state)
+{
+    (void)state;
+    static const float values[] = {FLT_MAX,   -FLT_MAX, FLT_MIN,     -FLT_MIN,    1e-45f,    0.1f,
+                                   -1.0f / 3, 1e-10f,   123456.789f, 16777217.0f, -0.000123f};
+    struct wf_ml_model *m = toy_model(), *m2 = NULL;
+    size_t nv = sizeof(values) / sizeof(values[0]);
+    for (size_t i = 0; i < nv; i++)
+        m->weights[i * 7] = values[i];
+    m->bias[0] = FLT_MAX;
+    m->bias[1] = -0.0f;
+    m->bias[2] = 1e-45f;
+    size_t len;
+    char *text = save_str(m, &len);
+    assert_int_equal(wf_ml_load(text, len, &m2), WF_OK);
+    size_t n_weights = ((size_t)1 << TOY_BITS) * TOY_CLASSES;
+    assert_memory_equal(m2->weights, m->weights, n_weights * sizeof(float));
+    assert_memory_equal(m2->bias, m->bias, TOY_CLASSES * sizeof(float));
+    wf_free(text);
     wf_ml_model_free(m);
     wf_ml_model_free(m2);
 }
@@ -536,6 +560,7 @@ int main(void)
         cmocka_unit_test(test_learns_separable_toy),
         cmocka_unit_test(test_probabilities_sum_to_one),
         cmocka_unit_test(test_save_load_round_trip),
+        cmocka_unit_test(test_round_trip_extreme_values),
         cmocka_unit_test(test_save_is_atomic),
         cmocka_unit_test(test_deterministic_training),
         cmocka_unit_test(test_strong_l2_stays_finite),
