@@ -19,12 +19,15 @@
 
 /* One line handed to a callback. Borrowed: valid only during the call. */
 struct wf_logs_line {
-    size_t lineno;        /* 1-based; \r\n, \r and \n each end one line */
-    const char *text;     /* cleaned: ANSI stripped, NULs as spaces, CI timestamp removed */
-    size_t len;           /* bytes of text (<= WF_LIMIT_LINE_BYTES) */
-    size_t raw_bytes;     /* bytes of the line as read, before cleaning/truncation */
-    unsigned truncated;   /* 1 when the line was longer than WF_LIMIT_LINE_BYTES */
-    unsigned had_stamp;   /* 1 when a leading CI timestamp was removed */
+    size_t lineno;      /* 1-based; \r\n, \r and \n each end one line */
+    const char *text;   /* cleaned: ANSI stripped, NULs as spaces, CI timestamp removed */
+    size_t len;         /* bytes of text (<= WF_LIMIT_LINE_BYTES) */
+    size_t raw_bytes;   /* bytes of the line as read, before cleaning/truncation */
+    unsigned truncated; /* 1 when the line was longer than WF_LIMIT_LINE_BYTES */
+    unsigned had_stamp; /* 1 when a leading CI timestamp was removed */
+    const char *step;   /* step name carried by the line itself ("job<TAB>step<TAB>"
+                           prefix of `gh run view --log`), or NULL */
+    size_t step_len;    /* bytes of step */
 };
 
 /* Callback per line; a non-zero return stops the reader with that code. */
@@ -115,31 +118,31 @@ void wf_logs_rules_match(const char *s, size_t len, struct wf_logs_hit *hit);
 /* ---- Analyzer: stream of lines -> steps and ranked blocks ----------------- */
 
 struct wf_logs_block {
-    size_t start_line;      /* 1-based, inclusive */
-    size_t end_line;        /* 1-based, inclusive */
-    double score;           /* ranking score (higher explains more) */
-    enum wf_logs_kind kind; /* dominant kind */
-    int step;               /* index into steps, -1 if none */
-    size_t n_hits;          /* matched lines inside */
-    size_t n_new;           /* lines absent from the passing log (0 without one) */
-    char *text;             /* cleaned lines joined by '\n' (capped, arena-owned) */
-    size_t text_len;        /* bytes of text */
+    size_t start_line;       /* 1-based, inclusive */
+    size_t end_line;         /* 1-based, inclusive */
+    double score;            /* ranking score (higher explains more) */
+    enum wf_logs_kind kind;  /* dominant kind */
+    int step;                /* index into steps, -1 if none */
+    size_t n_hits;           /* matched lines inside */
+    size_t n_new;            /* lines absent from the passing log (0 without one) */
+    char *text;              /* cleaned lines joined by '\n' (capped, arena-owned) */
+    size_t text_len;         /* bytes of text */
     unsigned text_truncated; /* 1 when text holds fewer lines than the range */
-    char *key_line;         /* the single most telling line (arena-owned) */
-    size_t key_lineno;      /* its line number */
+    char *key_line;          /* the single most telling line (arena-owned) */
+    size_t key_lineno;       /* its line number */
 };
 
 struct wf_logs_result {
     enum wf_logs_flavor flavor;
-    size_t n_lines;              /* lines read */
-    uint64_t n_bytes;            /* bytes read */
-    struct wf_logs_step *steps;  /* arena-owned, in log order */
+    size_t n_lines;             /* lines read */
+    uint64_t n_bytes;           /* bytes read */
+    struct wf_logs_step *steps; /* arena-owned, in log order */
     size_t n_steps;
-    int failing_step;            /* index of the step that failed, -1 if unknown */
+    int failing_step;             /* index of the step that failed, -1 if unknown */
     struct wf_logs_block *blocks; /* arena-owned, best first */
     size_t n_blocks;
-    int used_pass_log;           /* 1 when a passing log informed the ranking */
-    struct wf_arena arena;       /* owns everything above */
+    int used_pass_log;     /* 1 when a passing log informed the ranking */
+    struct wf_arena arena; /* owns everything above */
 };
 
 /* Options of an analysis. */
@@ -154,7 +157,7 @@ uint64_t wf_logs_line_key(const char *s, size_t len, struct wf_buf *scratch);
  * with wf_logs_pass_line as the reader callback and a struct
  * wf_logs_pass_ctx as user data. */
 struct wf_logs_pass_ctx {
-    struct wf_hset *set;  /* borrowed */
+    struct wf_hset *set;   /* borrowed */
     struct wf_buf scratch; /* caller inits/cleans (cap WF_LIMIT_LINE_BYTES * 2) */
 };
 int wf_logs_pass_line(void *ud, const struct wf_logs_line *line);
@@ -179,8 +182,8 @@ int wf_logs_analyze_buffer(const char *log, size_t len, const char *pass, size_t
 /* ---- Template miner (Drain-style) ------------------------------------------ */
 
 struct wf_logs_miner_opts {
-    unsigned depth;     /* parse-tree depth; 0 = default (4) */
-    double sim;         /* similarity threshold in (0,1]; 0 = default (0.5) */
+    unsigned depth;        /* parse-tree depth; 0 = default (4) */
+    double sim;            /* similarity threshold in (0,1]; 0 = default (0.5) */
     unsigned max_children; /* children per internal node; 0 = default (100) */
 };
 
