@@ -80,7 +80,8 @@ struct wf_logs_analyzer {
     struct wf_buf scratch;
     size_t n_lines;
     uint64_t n_bytes;
-    int err; /* first allocation error; the stream keeps going without it */
+    int err;           /* first allocation error; the stream keeps going without it */
+    int in_run_header; /* inside GitHub's "##[group]Run" command header */
 };
 
 /* ---- names ----------------------------------------------------------- */
@@ -494,6 +495,17 @@ int wf_logs_analyzer_line(void *ud, const struct wf_logs_line *ln)
     steps_line(a, ln);
     int is_blank = blank(ln->text, ln->len);
     wf_logs_rules_match(ln->text, ln->len, &hit);
+    /* GitHub prints each step's command, inputs and env between
+     * "##[group]Run ..." and "##[endgroup]": configuration, not output. */
+    if (ln->len >= 9 && memcmp(ln->text, "##[group]", 9) == 0) {
+        a->in_run_header = ln->len >= 13 && memcmp(ln->text + 9, "Run ", 4) == 0;
+        hit.noise = 1;
+    } else if (ln->len >= 12 && memcmp(ln->text, "##[endgroup]", 12) == 0) {
+        a->in_run_header = 0;
+        hit.noise = 1;
+    } else if (a->in_run_header) {
+        hit.noise = 1;
+    }
     float score = hit.noise ? 0.0f : hit.score;
     int is_new = 0;
     const struct wf_hset *pass = a->opts ? a->opts->pass_lines : NULL;

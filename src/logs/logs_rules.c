@@ -167,7 +167,8 @@ static int word_at(const unsigned char *s, size_t n, size_t pos, size_t kwlen, c
         if (!ok)
             return 0;
     }
-    if (e < n && (s[e] == '_' || (s[e] == '.' && e + 1 < n && is_alpha(s[e + 1]))))
+    /* "error.log", "error_page", "fail-on-cache-miss": names, not words */
+    if (e < n && (s[e] == '_' || ((s[e] == '.' || s[e] == '-') && e + 1 < n && is_alpha(s[e + 1]))))
         return 0;
     return 1;
 }
@@ -298,6 +299,13 @@ void wf_logs_rules_match(const char *str, size_t len, struct wf_logs_hit *hit)
     int gha_error = starts_with(s, n, "##[error]");
     int gha_warn = starts_with(s, n, "##[warning]");
 
+    /* The level prefix is not part of the message: "[ERROR] Foo.java:3"
+     * must not read as the word "error" before a location. */
+    if (mvn_error || gha_error) {
+        size_t skip = mvn_error ? 7 : 9;
+        s += skip;
+        n -= skip;
+    }
     scan(s, n, &k);
     if (!k.m[0] && !k.m[1]) {
         if (mvn_error) {
@@ -310,6 +318,19 @@ void wf_logs_rules_match(const char *str, size_t len, struct wf_logs_hit *hit)
         return;
     }
 
+    /* "NullPointerException" is one, "exceptiongroup" or "test_exception_x" not */
+    int exc_word = 0;
+    if (has(&k, KW_EXCEPTION)) {
+        const unsigned char *p = s + k.pos[KW_EXCEPTION];
+        while (!exc_word && p) {
+            size_t at = (size_t)(p - s), e = at + 9;
+            exc_word = (at == 0 || (s[at - 1] != '_' && s[at - 1] != '/')) &&
+                       (e >= n || (!is_alpha(s[e]) && s[e] != '_') || s[e] == 's');
+            p = exc_word ? p : find(p + 9, n - at - 9, "exception");
+        }
+        if (!exc_word)
+            k.m[KW_EXCEPTION >> 6] &= ~((uint64_t)1 << (KW_EXCEPTION & 63));
+    }
     int err_word = has(&k, KW_ERROR) && word_at(s, n, k.pos[KW_ERROR], 5, "s");
     int fail_word = has(&k, KW_FAIL) && word_at(s, n, k.pos[KW_FAIL], 4, "ed,ure,ures,ing,s");
     if (has(&k, KW_ERROR) && !err_word) {
@@ -333,6 +354,11 @@ void wf_logs_rules_match(const char *str, size_t len, struct wf_logs_hit *hit)
                         find(s, n, " 0 errors") || find(s, n, "errors: 0") ||
                         starts_with_ci(s, n, "0 errors") || find(s, n, "error(s): 0")) &&
                        !nonzero_after(s, n, "failures:") && !nonzero_after(s, n, "errors:");
+    if (find(s, n, "level=debug") || find(s, n, "level=info") || find(s, n, "level=trace") ||
+        starts_with(s, n, "##[debug]")) {
+        hit->noise = 1;
+        return;
+    }
     if ((mvn_warn || gha_warn) && !err_word && !has(&k, KW_EXCEPTION)) {
         hit->noise = 1;
         return;
@@ -400,11 +426,12 @@ void wf_logs_rules_match(const char *str, size_t len, struct wf_logs_hit *hit)
         find(s, n, "service unavailable") || find(s, n, "bad gateway") ||
         find(s, n, "read timed out") || find(s, n, "failed to connect") ||
         find(s, n, "connection timed out"))
-        set(hit, WF_LOGS_KIND_NETWORK, 2.2f);
+        set(hit, WF_LOGS_KIND_NETWORK, 2.6f);
 
     if (has(&k, KW_NPMERR) || find(s, n, "err_pnpm") ||
-        (has(&k, KW_COULDNOT) && (has(&k, KW_RESOLVE) || find(s, n, "find artifact") ||
-                                  find(s, n, "find a version") || find(s, n, "transfer"))) ||
+        (has(&k, KW_COULDNOT) && !has(&k, KW_RESOLVEHOST) &&
+         (has(&k, KW_RESOLVE) || find(s, n, "find artifact") || find(s, n, "find a version") ||
+          find(s, n, "transfer"))) ||
         (has(&k, KW_DEPENDENC) && (fail_word || err_word)) ||
         find(s, n, "no matching distribution") || find(s, n, "unable to locate package") ||
         find(s, n, "failed to select a version") || find(s, n, "missing go.sum") ||

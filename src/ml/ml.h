@@ -26,13 +26,13 @@ struct wf_ml_feat {
 uint32_t wf_ml_feature_index(const char *name, size_t len, unsigned hash_bits);
 
 struct wf_ml_model {
-    unsigned n_classes;  /* number of classes (<= WF_ML_MAX_CLASSES) */
-    char **class_names;  /* owned, n_classes entries */
-    unsigned hash_bits;  /* feature space is 2^hash_bits */
-    float *weights;      /* owned, (1 << hash_bits) * n_classes, row-major by feature */
-    float *bias;         /* owned, n_classes */
-    char *version;       /* owned, free-form model version ("triage-2026.11.1") */
-    char *trained_on;    /* owned, free-form provenance (data set, date), may be NULL */
+    unsigned n_classes; /* number of classes (<= WF_ML_MAX_CLASSES) */
+    char **class_names; /* owned, n_classes entries */
+    unsigned hash_bits; /* feature space is 2^hash_bits */
+    float *weights;     /* owned, (1 << hash_bits) * n_classes, row-major by feature */
+    float *bias;        /* owned, n_classes */
+    char *version;      /* owned, free-form model version ("triage-2026.11.1") */
+    char *trained_on;   /* owned, free-form provenance (data set, date), may be NULL */
 };
 
 /* New zero model. class_names borrowed (copied). Free with

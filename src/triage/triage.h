@@ -121,16 +121,16 @@ struct wf_triage_result {
     enum wf_triage_category category;
     double confidence;
     double probs[WF_TRIAGE__N_CATEGORIES];
-    const char *model_version;   /* borrowed from the model */
+    const char *model_version; /* borrowed from the model */
     char signature[17];
     struct wf_triage_excerpt *excerpt;
     size_t n_excerpt;
     struct wf_triage_fact *facts;
     size_t n_facts;
-    const char *root_cause;      /* one paragraph */
+    const char *root_cause; /* one paragraph */
     const char **fix_steps;
     size_t n_fix_steps;
-    uint64_t elapsed_us;         /* wall time of the analysis */
+    uint64_t elapsed_us; /* wall time of the analysis */
 };
 
 struct wf_triage;

@@ -49,20 +49,20 @@ int wf_err_http_status(int err);
 
 /* ---- Limits: every cap on input lives here ------------------------------ */
 
-#define WF_LIMIT_LINE_BYTES (64u * 1024u)      /* bytes of one log line kept for analysis */
-#define WF_LIMIT_STEP_NAME_BYTES 256u          /* bytes of a step/section name */
-#define WF_LIMIT_STEPS 4096u                   /* steps/sections tracked per log */
-#define WF_LIMIT_BLOCKS 64u                    /* candidate error blocks kept per log */
-#define WF_LIMIT_BLOCK_LINES 400u              /* lines kept in one block */
-#define WF_LIMIT_BLOCK_BYTES (64u * 1024u)     /* bytes of text kept in one block */
-#define WF_LIMIT_CONTEXT_LINES 64u             /* lines of look-behind context */
-#define WF_LIMIT_PASS_LINES (4u * 1024 * 1024) /* distinct lines kept from a passing log */
-#define WF_LIMIT_TOKENS 256u                   /* tokens of one line seen by the miner */
-#define WF_LIMIT_TEMPLATES 65536u              /* templates one miner holds */
+#define WF_LIMIT_LINE_BYTES (64u * 1024u)        /* bytes of one log line kept for analysis */
+#define WF_LIMIT_STEP_NAME_BYTES 256u            /* bytes of a step/section name */
+#define WF_LIMIT_STEPS 4096u                     /* steps/sections tracked per log */
+#define WF_LIMIT_BLOCKS 64u                      /* candidate error blocks kept per log */
+#define WF_LIMIT_BLOCK_LINES 400u                /* lines kept in one block */
+#define WF_LIMIT_BLOCK_BYTES (64u * 1024u)       /* bytes of text kept in one block */
+#define WF_LIMIT_CONTEXT_LINES 64u               /* lines of look-behind context */
+#define WF_LIMIT_PASS_LINES (4u * 1024 * 1024)   /* distinct lines kept from a passing log */
+#define WF_LIMIT_TOKENS 256u                     /* tokens of one line seen by the miner */
+#define WF_LIMIT_TEMPLATES 65536u                /* templates one miner holds */
 #define WF_LIMIT_MODEL_BYTES (64u * 1024 * 1024) /* size of a model file */
-#define WF_LIMIT_TRAIN_EXAMPLES 1000000u       /* examples in one training run */
-#define WF_LIMIT_JSON_BYTES (16u * 1024 * 1024) /* size of a JSON document read */
-#define WF_LIMIT_PATH_BYTES 4096u              /* bytes of a file path */
+#define WF_LIMIT_TRAIN_EXAMPLES 1000000u         /* examples in one training run */
+#define WF_LIMIT_JSON_BYTES (16u * 1024 * 1024)  /* size of a JSON document read */
+#define WF_LIMIT_PATH_BYTES 4096u                /* bytes of a file path */
 
 /* ---- Allocation (with fault injection for tests) ----------------------- */
 
@@ -113,8 +113,7 @@ int wf_buf_append(struct wf_buf *b, const void *p, size_t len);
 int wf_buf_puts(struct wf_buf *b, const char *s);
 int wf_buf_putc(struct wf_buf *b, char c);
 /* printf-style append. On error the buffer is unchanged. */
-int wf_buf_appendf(struct wf_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int wf_buf_appendf(struct wf_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int wf_buf_vappendf(struct wf_buf *b, const char *fmt, va_list ap);
 /* Appends `s` escaped as the body of a JSON string (no quotes). Invalid
  * UTF-8 bytes become U+FFFD, control characters \uXXXX. */

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The triage pipeline: reader -> analyzer (with the passing log's line set,
+ * when given) -> classifier -> signature -> redacted excerpt -> facts, root
+ * cause and fix steps. Input streams through in chunks of any size; memory
+ * is bounded by the analyzer's caps and the passing-log set, never by the
+ * size of the failed log.
+ */
+#include "triage_int.h"
+
+#include <string.h>
+
+#define EXCERPT_TEXT_BYTES (16u * 1024u)
+
+struct wf_triage {
+    struct wf_triage_opts opts;
+    struct wf_logs_opts lopts;
+    struct wf_hset pass;
+    struct wf_logs_reader *reader;
+    struct wf_logs_analyzer *an;
+    uint64_t t0_ns;
+};
+
+static int pass_from_buffer(struct wf_triage *t, const char *pass, size_t len)
+{
+    struct wf_logs_reader *rd = NULL;
+    struct wf_logs_pass_ctx pc;
+    pc.set = &t->pass;
+    wf_buf_init(&pc.scratch, WF_LIMIT_LINE_BYTES * 2);
+    int rc = wf_logs_reader_new(&rd);
+    if (!rc)
+        rc = wf_logs_reader_feed(rd, pass, len, wf_logs_pass_line, &pc);
+    if (!rc)
+        rc = wf_logs_reader_finish(rd, wf_logs_pass_line, &pc);
+    wf_logs_reader_free(rd);
+    wf_buf_cleanup(&pc.scratch);
+    return rc;
+}
+
+static int triage_alloc(const struct wf_triage_opts *opts, struct wf_triage **out)
+{
+    struct wf_triage *t = wf_calloc(1, sizeof(*t));
+    if (!t)
+        return WF_ENOMEM;
+    if (opts)
+        t->opts = *opts;
+    if (!t->opts.max_blocks)
+        t->opts.max_blocks = 5;
+    t->lopts.max_blocks = t->opts.max_blocks;
+    wf_hset_init(&t->pass, WF_LIMIT_PASS_LINES);
+    t->t0_ns = wf_now_ns();
+    int rc = WF_OK;
+    if (!t->opts.model)
+        rc = wf_triage_default_model(&t->opts.model);
+    if (rc) {
+        wf_triage_free(t);
+        return rc;
+    }
+    *out = t;
+    return WF_OK;
+}
+
+static int triage_start(struct wf_triage *t, int with_pass)
+{
+    if (with_pass)
+        t->lopts.pass_lines = &t->pass;
+    int rc = wf_logs_reader_new(&t->reader);
+    if (!rc)
+        rc = wf_logs_analyzer_new(&t->lopts, &t->an);
+    return rc;
+}
+
+int wf_triage_new(const struct wf_triage_opts *opts, const char *pass, size_t pass_len,
+                  struct wf_triage **out)
+{
+    struct wf_triage *t;
+    int rc = triage_alloc(opts, &t);
+    if (rc)
+        return rc;
+    if (pass)
+        rc = pass_from_buffer(t, pass, pass_len);
+    if (!rc)
+        rc = triage_start(t, pass != NULL);
+    if (rc) {
+        wf_triage_free(t);
+        return rc;
+    }
+    *out = t;
+    return WF_OK;
+}
+
+int wf_triage_new_pass_file(const struct wf_triage_opts *opts, const char *pass_path,
+                            struct wf_triage **out)
+{
+    struct wf_triage *t;
+    FILE *f = NULL;
+    char *buf = NULL;
+    struct wf_logs_reader *rd = NULL;
+    struct wf_logs_pass_ctx pc;
+    wf_buf_init(&pc.scratch, WF_LIMIT_LINE_BYTES * 2);
+    int rc = triage_alloc(opts, &t);
+    if (rc)
+        return rc;
+    pc.set = &t->pass;
+    f = strcmp(pass_path, "-") == 0 ? stdin : fopen(pass_path, "rb");
+    if (!f) {
+        rc = WF_ENOENT;
+        goto out;
+    }
+    buf = wf_malloc(1u << 16);
+    rc = buf ? wf_logs_reader_new(&rd) : WF_ENOMEM;
+    while (!rc) {
+        size_t n = fread(buf, 1, 1u << 16, f);
+        if (n)
+            rc = wf_logs_reader_feed(rd, buf, n, wf_logs_pass_line, &pc);
+        if (n < (1u << 16)) {
+            if (ferror(f))
+                rc = WF_EIO;
+            break;
+        }
+    }
+    if (!rc)
+        rc = wf_logs_reader_finish(rd, wf_logs_pass_line, &pc);
+    if (!rc)
+        rc = triage_start(t, 1);
+out:
+    if (f && f != stdin)
+        fclose(f);
+    wf_free(buf);
+    wf_logs_reader_free(rd);
+    wf_buf_cleanup(&pc.scratch);
+    if (rc) {
+        wf_triage_free(t);
+        return rc;
+    }
+    *out = t;
+    return WF_OK;
+}
+
+void wf_triage_free(struct wf_triage *t)
+{
+    if (!t)
+        return;
+    wf_logs_analyzer_free(t->an);
+    wf_logs_reader_free(t->reader);
+    wf_hset_cleanup(&t->pass);
+    wf_free(t);
+}
+
+int wf_triage_feed(struct wf_triage *t, const char *p, size_t n)
+{
+    return wf_logs_reader_feed(t->reader, p, n, wf_logs_analyzer_line, t->an);
+}
+
+static int build_excerpt(struct wf_triage_result *r)
+{
+    struct wf_logs_result *l = &r->logs;
+    r->n_excerpt = l->n_blocks;
+    if (!l->n_blocks)
+        return WF_OK;
+    r->excerpt = wf_arena_alloc(&l->arena, l->n_blocks * sizeof(*r->excerpt));
+    if (!r->excerpt)
+        return WF_ENOMEM;
+    struct wf_buf red;
+    wf_buf_init(&red, EXCERPT_TEXT_BYTES * 2 + 256);
+    int rc = WF_OK;
+    for (size_t i = 0; i < l->n_blocks && !rc; i++) {
+        const struct wf_logs_block *b = &l->blocks[i];
+        struct wf_triage_excerpt *e = &r->excerpt[i];
+        e->start_line = b->start_line;
+        e->end_line = b->end_line;
+        e->score = b->score;
+        e->kind = wf_logs_kind_name(b->kind);
+        wf_buf_reset(&red);
+        /* redact line by line, keep whole lines within the excerpt cap */
+        const char *t = b->text;
+        size_t left = b->text_len;
+        while (left && !rc) {
+            const char *nl = memchr(t, '\n', left);
+            size_t L = nl ? (size_t)(nl - t) : left;
+            if (red.len + L > EXCERPT_TEXT_BYTES) {
+                rc = wf_buf_puts(&red, red.len ? "\n[...]" : "[...]");
+                break;
+            }
+            if (red.len)
+                rc = wf_buf_putc(&red, '\n');
+            if (!rc)
+                rc = wf_triage__redact(t, L, &red);
+            left -= nl ? L + 1 : L;
+            t += nl ? L + 1 : L;
+        }
+        if (!rc && b->text_truncated)
+            rc = wf_buf_puts(&red, "\n[...]");
+        if (!rc) {
+            e->text = wf_arena_strndup(&l->arena, red.p ? red.p : "", red.len);
+            if (!e->text)
+                rc = WF_ENOMEM;
+        }
+    }
+    wf_buf_cleanup(&red);
+    return rc;
+}
+
+int wf_triage_finish(struct wf_triage *t, struct wf_triage_result *out)
+{
+    struct wf_triage_result r;
+    memset(&r, 0, sizeof(r));
+    int rc = wf_logs_reader_finish(t->reader, wf_logs_analyzer_line, t->an);
+    if (!rc)
+        rc = wf_logs_analyzer_finish(t->an, &r.logs);
+    if (rc)
+        return rc;
+    r.exit_code = -1;
+    if (r.logs.failing_step >= 0) {
+        const struct wf_logs_step *s = &r.logs.steps[r.logs.failing_step];
+        r.failing_step = s->name;
+        r.step_start = s->start_line;
+        r.step_end = s->end_line;
+        r.exit_code = s->exit_code;
+    }
+    rc = wf_triage_classify(t->opts.model, &r.logs, &r.category, &r.confidence, r.probs);
+    if (rc)
+        goto fail;
+    r.model_version = t->opts.model->version;
+    wf_logs_signature(&r.logs, r.signature);
+    rc = build_excerpt(&r);
+    if (!rc)
+        rc = wf_triage__explain(&r);
+    if (rc)
+        goto fail;
+    r.elapsed_us = (wf_now_ns() - t->t0_ns) / 1000u;
+    *out = r;
+    return WF_OK;
+fail:
+    wf_logs_result_cleanup(&r.logs);
+    return rc;
+}
+
+void wf_triage_result_cleanup(struct wf_triage_result *r)
+{
+    if (!r)
+        return;
+    wf_logs_result_cleanup(&r->logs);
+    memset(r, 0, sizeof(*r));
+}
+
+int wf_triage_buffer(const struct wf_triage_opts *opts, const char *log, size_t len,
+                     const char *pass, size_t pass_len, struct wf_triage_result *out)
+{
+    struct wf_triage *t;
+    int rc = wf_triage_new(opts, pass, pass_len, &t);
+    if (rc)
+        return rc;
+    rc = wf_triage_feed(t, log, len);
+    if (!rc)
+        rc = wf_triage_finish(t, out);
+    wf_triage_free(t);
+    return rc;
+}
