@@ -423,7 +423,7 @@ static void block_close(struct wf_logs_analyzer *a)
         for (size_t i = 1; i < a->n_kept; i++)
             if (a->kept[i].raw < a->kept[lo].raw)
                 lo = i;
-        if (a->kept[lo].raw >= c->raw) {
+        if (a->kept[lo].raw > c->raw) { /* ties go to the later block */
             cand_reset(c);
             return;
         }
