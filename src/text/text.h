@@ -51,7 +51,10 @@ size_t wf_text_tokenize(const char *s, size_t len, struct wf_str *toks, size_t m
  * chars with a digit, or has >= 3 digits outnumbering its letters ("x86",
  * "sha256", "/usr/lib/foo.so" stay; "blk_-160899" -> "blk_<*>",
  * "host-10-0-0-1" -> "host-<*>"). Value runs joined by '.' or '-' fold into
- * one "<*>". Masking a masked line changes nothing.
+ * one "<*>". A unit after a number joins it ("(0.01 sec)" -> "(<*>)",
+ * "1190 bytes" -> "<*>"), and month/weekday names are values inside dates
+ * ("Fri Jul  1 07:57:30 2005", "Jun 14 15:16:01") but words elsewhere.
+ * Masking a masked line changes nothing.
  * Used for pass/fail comparison, signatures and the template miner.
  * Errors: those of wf_buf_append (out unchanged on error). */
 int wf_text_mask(const char *s, size_t len, struct wf_buf *out);

@@ -127,24 +127,138 @@ static int mask_token(const unsigned char *t, size_t len, struct wf_buf *out)
     return mask_inner(t, len, out);
 }
 
+static int is_ws(unsigned char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* Finds the next token at or after *i; returns 0 at the end. */
+static int next_token(const unsigned char *u, size_t len, size_t *i, size_t *start, size_t *end)
+{
+    while (*i < len && is_ws(u[*i]))
+        (*i)++;
+    if (*i >= len)
+        return 0;
+    *start = *i;
+    while (*i < len && !is_ws(u[*i]))
+        (*i)++;
+    *end = *i;
+    return 1;
+}
+
+static int name_in(const unsigned char *t, size_t n, const char *const *names, size_t count)
+{
+    if (n > 0 && t[n - 1] == ',')
+        n--;
+    for (size_t k = 0; k < count; k++) {
+        size_t m = strlen(names[k]);
+        if (m != n)
+            continue;
+        size_t j = 0;
+        while (j < n && (t[j] | 0x20) == (names[k][j] | 0x20))
+            j++;
+        if (j == n)
+            return 1;
+    }
+    return 0;
+}
+
+static int is_month(const unsigned char *t, size_t n)
+{
+    static const char *const names[] = {
+        "jan",   "feb",   "mar",    "apr",       "may",     "jun",      "jul",     "aug",
+        "sep",   "oct",   "nov",    "dec",       "june",    "july",     "january", "february",
+        "march", "april", "august", "september", "october", "november", "december"};
+    return name_in(t, n, names, sizeof(names) / sizeof(names[0]));
+}
+
+static int is_weekday(const unsigned char *t, size_t n)
+{
+    static const char *const names[] = {"mon",      "tue",    "wed",      "thu",     "fri",
+                                        "sat",      "sun",    "monday",   "tuesday", "wednesday",
+                                        "thursday", "friday", "saturday", "sunday"};
+    return name_in(t, n, names, sizeof(names) / sizeof(names[0]));
+}
+
+/* A unit after a number: "0.35 s", "(0.01 sec)", "1.16 KB", "439034 seconds". */
+static int is_unit(const unsigned char *t, size_t n)
+{
+    static const char *const names[] = {
+        "s",     "ms",     "us",      "ns", "sec", "secs", "second", "seconds", "min",
+        "mins",  "minute", "minutes", "hr", "hrs", "hour", "hours",  "day",     "days",
+        "bytes", "kb",     "mb",      "gb", "tb",  "kib",  "mib",    "gib"};
+    while (n > 0 && is_trail(t[n - 1]))
+        n--;
+    return n > 0 && name_in(t, n, names, sizeof(names) / sizeof(names[0]));
+}
+
+/* A number with only leading brackets: "42", "(0.01", "[1.5". */
+static int is_bare_number(const unsigned char *t, size_t n)
+{
+    size_t b = 0;
+    while (b < n && is_lead(t[b]))
+        b++;
+    return b < n && is_digit(t[n - 1]) &&
+           wf_text_classify((const char *)t + b, n - b) == WF_TEXT_NUM;
+}
+
+/* A day of the month: 1-2 digits, optional trailing comma. */
+static int is_day(const unsigned char *t, size_t n)
+{
+    if (n > 0 && t[n - 1] == ',')
+        n--;
+    return (n == 1 && is_digit(t[0])) || (n == 2 && is_digit(t[0]) && is_digit(t[1]));
+}
+
 int wf_text_mask(const char *s, size_t len, struct wf_buf *out)
 {
     const unsigned char *u = (const unsigned char *)s;
-    size_t saved = out->len, i = 0;
-    int rc = WF_OK, first = 1;
-    while (i < len) {
-        while (i < len && (u[i] == ' ' || (u[i] >= '\t' && u[i] <= '\r')))
-            i++;
-        if (i >= len)
-            break;
-        size_t start = i;
-        while (i < len && !(u[i] == ' ' || (u[i] >= '\t' && u[i] <= '\r')))
-            i++;
+    size_t saved = out->len, i = 0, cs = 0, ce = 0, ns = 0, ne = 0;
+    int rc = WF_OK, first = 1, prev_day = 0;
+    int have = next_token(u, len, &i, &cs, &ce);
+    while (have) {
+        int have_next = next_token(u, len, &i, &ns, &ne);
+        const unsigned char *t = u + cs;
+        size_t n = ce - cs;
+        /* Month and weekday names are values inside a date ("Fri Jul  1
+         * 07:57:30 2005", "Jun 14 15:16:01", "1 Jul 2005"), words elsewhere. */
+        int date = (is_month(t, n) && (prev_day || (have_next && is_day(u + ns, ne - ns)))) ||
+                   (is_weekday(t, n) && have_next &&
+                    (is_month(u + ns, ne - ns) || is_day(u + ns, ne - ns)));
         if (!first && (rc = wf_buf_putc(out, ' ')) != WF_OK)
             break;
         first = 0;
-        if ((rc = mask_token(u + start, i - start, out)) != WF_OK)
+        if (have_next && is_bare_number(t, n) && is_unit(u + ns, ne - ns)) {
+            /* "(0.01 sec)" -> "(<*>)": the unit is part of the value. */
+            size_t b = 0, e = ne - ns;
+            while (b < n && is_lead(t[b]))
+                b++;
+            while (e > 0 && is_trail(u[ns + e - 1]))
+                e--;
+            rc = wf_buf_append(out, t, b);
+            if (rc == WF_OK)
+                rc = wf_buf_append(out, MASK, sizeof(MASK) - 1);
+            if (rc == WF_OK)
+                rc = wf_buf_append(out, u + ns + e, ne - ns - e);
+            prev_day = 0;
+            have = next_token(u, len, &i, &cs, &ce);
+            if (rc != WF_OK)
+                break;
+            continue;
+        }
+        if (date) {
+            rc = wf_buf_append(out, MASK, sizeof(MASK) - 1);
+            if (rc == WF_OK && t[n - 1] == ',')
+                rc = wf_buf_putc(out, ',');
+        } else {
+            rc = mask_token(t, n, out);
+        }
+        if (rc != WF_OK)
             break;
+        prev_day = is_day(t, n);
+        cs = ns;
+        ce = ne;
+        have = have_next;
     }
     if (rc != WF_OK) {
         /* Roll back the partial line so the caller's buffer is unchanged. */

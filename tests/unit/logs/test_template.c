@@ -84,6 +84,46 @@ static void test_messages_differ(void **state)
     wf_logs_miner_free(m);
 }
 
+static void test_optional_parts(void **state)
+{
+    (void)state;
+    struct wf_logs_miner *m = NULL;
+    assert_int_equal(wf_logs_miner_new(NULL, &m), WF_OK);
+    /* An optional "(1.16 KB)" or "<1 sec" does not split an event... */
+    uint32_t a = add(m, "proxy.example.org:5070 close, 0 bytes sent, 0 bytes received, "
+                        "lifetime 00:01");
+    uint32_t b = add(m, "mail.example.com:80 close, 1190 bytes (1.16 KB) sent, 1671 bytes "
+                        "(1.63 KB) received, lifetime 00:02");
+    uint32_t c = add(m, "10.0.0.1:443 close, 445 bytes sent, 5174 bytes (5.05 KB) received, "
+                        "lifetime <1 sec");
+    uint32_t d = add(m, "get.example.net:80 close, 899 bytes sent, 348 bytes received, "
+                        "lifetime 00:03");
+    assert_int_equal(a, b);
+    assert_int_equal(a, c);
+    assert_int_equal(a, d);
+    check_template(m, a, "<*> close, <*> <*> sent, <*> <*> received, lifetime <*>");
+    /* ...but extra words do. */
+    uint32_t e = add(m, "Failed password for root from 10.0.0.1 port 22 ssh2");
+    uint32_t f = add(m, "Failed password for invalid user admin from 10.0.0.2 port 4 ssh2");
+    uint32_t g = add(m, "Failed password for test from 10.0.0.3 port 2222 ssh2");
+    assert_int_not_equal(e, f);
+    assert_int_equal(e, g);
+    /* Half the words in common is not enough. */
+    uint32_t h = add(m, "Received disconnect from 10.0.0.1: 11: Bye Bye [preauth]");
+    uint32_t i = add(m, "Received disconnect from 10.0.0.2: 11: disconnected by user");
+    assert_int_not_equal(h, i);
+    /* Dotted names in front do not split an event. */
+    uint32_t j = add(m, "com.apple.cache.daily: scheduler told me to run this job; the start "
+                        "time isn't for 439034 seconds.  Ignoring.");
+    uint32_t k = add(m, "com.apple.safari.update: scheduler told me to run this job; the start "
+                        "time isn't for 2450 seconds.  Ignoring.");
+    assert_int_equal(j, k);
+    check_template(m, j,
+                   "<*> scheduler told me to run this job; the start time isn't for <*>. "
+                   "Ignoring.");
+    wf_logs_miner_free(m);
+}
+
 static void test_match_is_read_only(void **state)
 {
     (void)state;
@@ -199,9 +239,10 @@ static void test_alloc_failure(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_values_join),        cmocka_unit_test(test_messages_differ),
-        cmocka_unit_test(test_match_is_read_only), cmocka_unit_test(test_limits),
-        cmocka_unit_test(test_cluster_cap),        cmocka_unit_test(test_alloc_failure),
+        cmocka_unit_test(test_values_join),    cmocka_unit_test(test_messages_differ),
+        cmocka_unit_test(test_optional_parts), cmocka_unit_test(test_match_is_read_only),
+        cmocka_unit_test(test_limits),         cmocka_unit_test(test_cluster_cap),
+        cmocka_unit_test(test_alloc_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -143,7 +143,7 @@ static void test_mask(void **state)
                "FAILED tests/test_x.py::test_y - AssertionError");
     check_mask("tests/test_x.py::test_y PASSED (0.12s)", "tests/test_x.py::test_y PASSED (<*>)");
     check_mask("Tests run: 5, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: 0.35 s",
-               "Tests run: <*>, Failures: <*>, Errors: <*>, Skipped: <*>, Time elapsed: <*> s");
+               "Tests run: <*>, Failures: <*>, Errors: <*>, Skipped: <*>, Time elapsed: <*>");
     check_mask("HEAD is now at 3f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39 Fix build",
                "HEAD is now at <*> Fix build");
     check_mask("request 123e4567-e89b-12d3-a456-426614174000 failed", "request <*> failed");
@@ -160,6 +160,16 @@ static void test_mask(void **state)
     check_mask("calvisitor-10-105-160-95 IOThunderboltSwitch<0>(0x0)::listenerCallback",
                "calvisitor-<*> IOThunderboltSwitch<<*>>(<*>)::listenerCallback");
     check_mask("uid=0 euid=0 rhost=218.188.2.4", "uid=<*> euid=<*> rhost=<*>");
+    /* A unit after a number belongs to the value. */
+    check_mask("test_x (0.01 sec) took 1190 bytes (1.16 KB), 439034 seconds.",
+               "test_x (<*>) took <*> (<*>), <*>.");
+    check_mask("5 tests, 3 failures", "<*> tests, <*> failures");
+    /* Month and weekday names are values only inside dates. */
+    check_mask("connection from 10.0.0.1 () at Fri Jul  1 07:57:30 2005",
+               "connection from <*> () at <*> <*> <*> <*> <*>");
+    check_mask("Jun 14 15:16:01 combo sshd", "<*> <*> <*> combo sshd");
+    check_mask("built on 1 May 2024", "built on <*> <*> <*>");
+    check_mask("You May proceed; Sun rises in March", "You May proceed; Sun rises in March");
     check_mask("  lots   of\t\tspace  ", "lots of space");
     check_mask("", "");
 }
