@@ -24,6 +24,7 @@
 #define OLD_FACTOR 0.3f     /* weight of a line that the passing log has too */
 #define NEW_LINE_SCORE 0.3f /* weight of a new, rule-less line in pass mode */
 #define RECENCY 1.0         /* bonus of a block at the very end of the log */
+#define OUTSIDE_FACTOR 0.5  /* blocks outside every failed CI step */
 #define SELECT_RATIO 0.4    /* blocks scoring below this share of the best are dropped */
 
 struct cand {
@@ -586,6 +587,15 @@ static int step_of(const struct wf_logs_step *steps, size_t n, size_t line)
     return found;
 }
 
+static int in_failed_step(const struct wf_logs_result *r, const struct cand *c)
+{
+    for (size_t i = 0; i < r->n_steps; i++)
+        if (r->steps[i].failed && c->start <= r->steps[i].end_line &&
+            c->end >= r->steps[i].start_line)
+            return 1;
+    return 0;
+}
+
 struct ranked {
     struct cand *c;
     double score;
@@ -636,6 +646,8 @@ int wf_logs_analyzer_finish(struct wf_logs_analyzer *a, struct wf_logs_result *o
         r.n_steps = st->n;
     }
 
+    /* CI steps with an explicit failure marker (##[error], exit codes) */
+    int explicit = st == &a->ci && r.failing_step >= 0;
     struct ranked rk[WF_LIMIT_BLOCKS];
     size_t n = a->n_kept;
     double best_raw = 0;
@@ -661,6 +673,8 @@ int wf_logs_analyzer_finish(struct wf_logs_analyzer *a, struct wf_logs_result *o
             const struct wf_logs_step *fs = &r.steps[r.failing_step];
             if (c->start <= fs->end_line && c->end >= fs->start_line)
                 s += 0.5;
+            else if (explicit && !in_failed_step(&r, c))
+                s *= OUTSIDE_FACTOR; /* a step that succeeded did not cause it */
         }
         if (r.used_pass_log && c->n_lines)
             s += 0.6 * (double)c->n_new / (double)c->n_lines;

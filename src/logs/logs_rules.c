@@ -60,6 +60,7 @@ _Static_assert(KW__COUNT <= 128, "trigger words fit two 64-bit masks");
 static uint8_t bigram_head[65536];
 static uint8_t kw_next[KW__COUNT];
 static uint8_t kw_len[KW__COUNT];
+static uint8_t kw_word[KW__COUNT]; /* must stand alone (not inside an identifier) */
 static unsigned char fold[256];
 static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
@@ -71,6 +72,11 @@ static void tables_init(void)
         const unsigned char *w = (const unsigned char *)kw_text[k];
         unsigned b = (unsigned)w[0] << 8 | w[1];
         kw_len[k] = (uint8_t)strlen(kw_text[k]);
+        /* error/fail/exception get their own word checks; stems match inside words */
+        kw_word[k] = k != KW_ERROR && k != KW_FAIL && k != KW_EXCEPTION && k != KW_WARN &&
+                     k != KW_DEPRECAT && k != KW_DEPENDENC && k != KW_RESOLVE && k != KW_OOM2 &&
+                     k != KW_ENOSPC && k != KW_ECONNRESET && k != KW_ETIMEDOUT && k != KW_ASSERT &&
+                     k != KW_PANIC && k != KW_TRACEBACK;
         kw_next[k] = bigram_head[b];
         bigram_head[b] = (uint8_t)(k + 1);
     }
@@ -89,6 +95,23 @@ static int has(const struct kwset *k, int id)
 /* Rules look only at the head of very long lines. */
 #define SCAN_BYTES 2048u
 
+static int ident(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* A trigger inside an identifier ("cannot_create_pool", "test_timeout_ms",
+ * "isKilled") is a name, not a message. */
+static int standalone(const unsigned char *s, size_t n, size_t i, size_t L)
+{
+    if (i > 0 && ident(s[i - 1]))
+        return 0;
+    for (size_t e = i + L; e < n && ident(s[e]); e++)
+        if (s[e] == '_')
+            return 0;
+    return 1;
+}
+
 static void scan(const unsigned char *s, size_t n, struct kwset *k)
 {
     k->m[0] = k->m[1] = 0;
@@ -104,7 +127,7 @@ static void scan(const unsigned char *s, size_t n, struct kwset *k)
                 size_t j = 2;
                 while (j < L && fold[s[i + j]] == w[j])
                     j++;
-                if (j == L && !has(k, id)) {
+                if (j == L && !has(k, id) && (!kw_word[id] || standalone(s, n, i, L))) {
                     k->m[id >> 6] |= (uint64_t)1 << (id & 63);
                     k->pos[id] = i;
                 }
@@ -354,6 +377,19 @@ void wf_logs_rules_match(const char *str, size_t len, struct wf_logs_hit *hit)
                         find(s, n, " 0 errors") || find(s, n, "errors: 0") ||
                         starts_with_ci(s, n, "0 errors") || find(s, n, "error(s): 0")) &&
                        !nonzero_after(s, n, "failures:") && !nonzero_after(s, n, "errors:");
+    {
+        size_t b = 0;
+        while (b < n && (s[b] == ' ' || s[b] == '\t'))
+            b++;
+        /* test runners' success lines: "PASS [0.01s] x", "ok  pkg 0.2s", "✓ renders" */
+        if ((starts_with(s + b, n - b, "PASS ") || starts_with(s + b, n - b, "PASS\t") ||
+             starts_with(s + b, n - b, "ok ") || starts_with(s + b, n - b, "\xe2\x9c\x93") ||
+             starts_with(s + b, n - b, "\xe2\x88\x9a")) &&
+            !fail_word) {
+            hit->noise = 1;
+            return;
+        }
+    }
     if (find(s, n, "level=debug") || find(s, n, "level=info") || find(s, n, "level=trace") ||
         starts_with(s, n, "##[debug]")) {
         hit->noise = 1;
