@@ -14,7 +14,8 @@ deps:
 
 build: deps
 	@cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DWF_WERROR=ON >/dev/null
-	@cmake --build build/release -j$(JOBS) --target workflowai
+	@cmake --build build/release -j$(JOBS) --target workflowai >build/release/build.log 2>&1 \
+	  || { cat build/release/build.log; exit 1; }
 
 # Triage the bundled sample log and print the report.
 run: build

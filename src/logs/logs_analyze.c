@@ -25,6 +25,7 @@
 #define NEW_LINE_SCORE 0.3f /* weight of a new, rule-less line in pass mode */
 #define RECENCY 1.0         /* bonus of a block at the very end of the log */
 #define OUTSIDE_FACTOR 0.5  /* blocks outside every failed CI step */
+#define GENERIC_PENALTY 0.5 /* blocks of generic evidence only */
 #define SELECT_RATIO 0.4    /* blocks scoring below this share of the best are dropped */
 
 struct cand {
@@ -676,6 +677,10 @@ int wf_logs_analyzer_finish(struct wf_logs_analyzer *a, struct wf_logs_result *o
             else if (explicit && !in_failed_step(&r, c))
                 s *= OUTSIDE_FACTOR; /* a step that succeeded did not cause it */
         }
+        /* summaries ("BUILD FAILURE", exit codes) rank after the lines they sum up */
+        enum wf_logs_kind dk = dominant(c);
+        if (dk == WF_LOGS_KIND_ERROR || dk == WF_LOGS_KIND_EXIT || dk == WF_LOGS_KIND_BUILD)
+            s -= GENERIC_PENALTY;
         if (r.used_pass_log && c->n_lines)
             s += 0.6 * (double)c->n_new / (double)c->n_lines;
         rk[i].c = c;
