@@ -299,23 +299,15 @@ static long embed(const struct tok *sh, uint32_t ns, const struct tok *lo, uint3
     return words;
 }
 
-/* 1 when every run of unmatched tokens on the longer side holds a value:
- * an optional "(1.2 KB)" or "<1 sec" may come and go within one event, an
- * extra word ("for invalid user x" against "for x") marks another event. */
+/* 1 when every unpaired token on the longer side is a value: an optional
+ * "(1.2 KB)" or "<1 sec" may come and go within one event, an extra word
+ * ("for invalid user x" against "for x", "corrected over <*>" against
+ * "corrected") marks another event. */
 static int gaps_hold_values(const struct tok *lo, uint32_t nl, const unsigned char *hit)
 {
-    uint32_t j = 0;
-    while (j < nl) {
-        if (hit[j]) {
-            j++;
-            continue;
-        }
-        int value = 0;
-        while (j < nl && !hit[j])
-            value |= lo[j++].var;
-        if (!value)
+    for (uint32_t j = 0; j < nl; j++)
+        if (!hit[j] && !lo[j].var)
             return 0;
-    }
     return 1;
 }
 

@@ -108,6 +108,9 @@ static void test_optional_parts(void **state)
     uint32_t g = add(m, "Failed password for test from 10.0.0.3 port 2222 ssh2");
     assert_int_not_equal(e, f);
     assert_int_equal(e, g);
+    uint32_t x = add(m, "total of 5 ddr error(s) detected and corrected");
+    uint32_t y = add(m, "total of 3 ddr error(s) detected and corrected over 7 seconds");
+    assert_int_not_equal(x, y);
     /* Half the words in common is not enough. */
     uint32_t h = add(m, "Received disconnect from 10.0.0.1: 11: Bye Bye [preauth]");
     uint32_t i = add(m, "Received disconnect from 10.0.0.2: 11: disconnected by user");
