@@ -27,7 +27,8 @@ static void usage(FILE *f)
 }
 
 struct sys_result {
-    const char *name; /* borrowed from argv */
+    const char *dir;    /* borrowed from argv */
+    struct wf_str name; /* the folder's own name, a view into dir */
     size_t n_lines;
     size_t n_events;    /* distinct EventIds */
     size_t n_templates; /* clusters mined */
@@ -81,19 +82,26 @@ static int csv_field(const char *s, size_t len, size_t *pos, struct wf_buf *fiel
     return 1;
 }
 
+/* The last path component of dir ("a/HDFS/" -> "HDFS"). */
+static struct wf_str folder_name(const char *dir)
+{
+    size_t dl = strlen(dir);
+    while (dl > 1 && dir[dl - 1] == '/')
+        dl--;
+    const char *base = dir + dl;
+    while (base > dir && base[-1] != '/')
+        base--;
+    return (struct wf_str){base, (size_t)(dir + dl - base)};
+}
+
 /* Path of the structured CSV inside dir: <basename>_2k.log_structured.csv,
  * else the first *_structured.csv found. */
 static int find_csv(const char *dir, char *path, size_t cap)
 {
-    const char *base = strrchr(dir, '/');
-    size_t dl = strlen(dir);
-    while (dl > 1 && dir[dl - 1] == '/')
-        dl--;
-    base = dir + dl;
-    while (base > dir && base[-1] != '/')
-        base--;
-    int n = snprintf(path, cap, "%.*s/%.*s_2k.log_structured.csv", (int)dl, dir,
-                     (int)(dir + dl - base), base);
+    struct wf_str base = folder_name(dir);
+    size_t dl = (size_t)(base.p - dir) + base.len; /* dir without trailing '/' */
+    int n =
+        snprintf(path, cap, "%.*s/%.*s_2k.log_structured.csv", (int)dl, dir, (int)base.len, base.p);
     FILE *f = (n > 0 && (size_t)n < cap) ? fopen(path, "rb") : NULL;
     if (f) {
         fclose(f);
@@ -300,7 +308,8 @@ int wf_cli__eval_templates(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0)
             continue;
-        res[k].name = argv[i];
+        res[k].dir = argv[i];
+        res[k].name = folder_name(argv[i]);
         if (eval_dir(argv[i], &res[k]) != WF_OK) {
             rc = WF_CLI_EXIT_FAIL;
             goto out;
@@ -315,9 +324,13 @@ int wf_cli__eval_templates(int argc, char **argv)
         wf_buf_init(&b, WF_LIMIT_JSON_BYTES);
         int brc = wf_buf_puts(&b, "{\"systems\":[");
         for (int i = 0; i < n_dirs && brc == WF_OK; i++) {
-            brc = wf_buf_appendf(&b, "%s{\"dir\":\"", i ? "," : "");
+            brc = wf_buf_appendf(&b, "%s{\"system\":\"", i ? "," : "");
             if (brc == WF_OK)
-                brc = wf_buf_json_escape(&b, res[i].name, strlen(res[i].name));
+                brc = wf_buf_json_escape(&b, res[i].name.p, res[i].name.len);
+            if (brc == WF_OK)
+                brc = wf_buf_puts(&b, "\",\"dir\":\"");
+            if (brc == WF_OK)
+                brc = wf_buf_json_escape(&b, res[i].dir, strlen(res[i].dir));
             if (brc == WF_OK)
                 brc =
                     wf_buf_appendf(&b,
@@ -333,11 +346,11 @@ int wf_cli__eval_templates(int argc, char **argv)
             rc = wf_cli__fail(WF_CLI_EXIT_FAIL, "eval templates", "%s", wf_strerror(brc));
         wf_buf_cleanup(&b);
     } else {
-        printf("%-40s %7s %7s %9s %8s\n", "system", "lines", "events", "templates", "GA");
+        printf("%-12s %7s %7s %9s %8s\n", "system", "lines", "events", "templates", "GA");
         for (int i = 0; i < n_dirs; i++)
-            printf("%-40s %7zu %7zu %9zu %8.4f\n", res[i].name, res[i].n_lines, res[i].n_events,
-                   res[i].n_templates, res[i].ga);
-        printf("%-40s %7s %7s %9s %8.4f\n", "mean", "", "", "", sum / n_dirs);
+            printf("%-12.*s %7zu %7zu %9zu %8.4f\n", (int)res[i].name.len, res[i].name.p,
+                   res[i].n_lines, res[i].n_events, res[i].n_templates, res[i].ga);
+        printf("%-12s %7s %7s %9s %8.4f\n", "mean", "", "", "", sum / n_dirs);
     }
 out:
     wf_free(res);
