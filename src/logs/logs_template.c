@@ -328,13 +328,29 @@ static double flex_fit(const struct wf_logs_miner *m, const struct cluster *c,
     double s = (double)ns / (double)nl;
     if (!joins(m, s))
         return -1.0;
-    long words = embed(sh, ns, lo, nl, line_short, hit);
-    if (words < (long)FLEX_MIN_WORDS)
+    /* Linear necessary conditions first, so the quadratic alignment runs
+     * only on real candidates: enough values on the longer side to fill the
+     * gaps, and enough words of the shorter side possibly present in it. */
+    uint32_t lo_values = 0;
+    uint64_t seen = 0; /* one bit per word hash of the longer side */
+    for (uint32_t j = 0; j < nl; j++) {
+        lo_values += lo[j].var;
+        if (!lo[j].var)
+            seen |= 1ull << (lo[j].h & 63);
+    }
+    if (lo_values < nl - ns)
         return -1.0;
-    long consts = 0;
-    for (uint32_t i = 0; i < ns; i++)
-        consts += !sh[i].var;
-    if (2 * words < consts || !gaps_hold_values(lo, nl, hit))
+    long consts = 0, maybe = 0;
+    for (uint32_t i = 0; i < ns; i++) {
+        if (sh[i].var)
+            continue;
+        consts++;
+        maybe += (long)((seen >> (sh[i].h & 63)) & 1);
+    }
+    if (maybe < (long)FLEX_MIN_WORDS || 2 * maybe < consts)
+        return -1.0;
+    long words = embed(sh, ns, lo, nl, line_short, hit);
+    if (words < (long)FLEX_MIN_WORDS || 2 * words < consts || !gaps_hold_values(lo, nl, hit))
         return -1.0;
     return s;
 }
