@@ -183,7 +183,7 @@ int wf_logs_analyze_buffer(const char *log, size_t len, const char *pass, size_t
 
 struct wf_logs_miner_opts {
     unsigned depth;        /* parse-tree depth; 0 = default (4) */
-    double sim;            /* similarity threshold in (0,1]; 0 = default (0.5) */
+    double sim;            /* similarity threshold in (0,1]; 0 = default (0.7) */
     unsigned max_children; /* children per internal node; 0 = default (100) */
 };
 
