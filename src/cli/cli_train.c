@@ -14,7 +14,7 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: workflowai train triage DATA... [-o FILE] [--version V]\n\n"
+    fprintf(f, "usage: workflowai train triage DATA... [-o FILE] [--version V] [--folds K]\n\n"
                "Trains the failure-category classifier (logistic regression over features of\n"
                "the lines the analyzer extracts) from labelled records and writes a model\n"
                "file for 'workflowai triage --model FILE'. The default model compiled into\n"
@@ -25,12 +25,15 @@ static void usage(FILE *f)
                "options:\n"
                "  -o, --output FILE  where to write the model (default: triage.model)\n"
                "  --version V        version string stored in the model\n"
+               "  --folds K          report K-fold cross-validated accuracy (default 5;\n"
+               "                     0 skips it)\n"
                "  -h, --help         show this help\n");
 }
 
 int wf_cli__train(int argc, char **argv)
 {
     const char *outp = "triage.model", *version = NULL;
+    long folds = 5;
     const char *files[256];
     size_t n_files = 0;
     if (argc < 2 || wf_cli__is_help(argv[1])) {
@@ -46,13 +49,18 @@ int wf_cli__train(int argc, char **argv)
             usage(stdout);
             return WF_CLI_EXIT_OK;
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 ||
-                   strcmp(a, "--version") == 0) {
+                   strcmp(a, "--version") == 0 || strcmp(a, "--folds") == 0) {
             if (i + 1 >= argc)
                 return wf_cli__fail(WF_CLI_EXIT_USAGE, "train", "%s needs a value", a);
-            if (strcmp(a, "--version") == 0)
+            if (strcmp(a, "--version") == 0) {
                 version = argv[++i];
-            else
+            } else if (strcmp(a, "--folds") == 0) {
+                if (wf_parse_long(argv[++i], 0, 20, &folds) || folds == 1)
+                    return wf_cli__fail(WF_CLI_EXIT_USAGE, "train",
+                                        "--folds takes 0 (none) or 2 to 20, not '%s'", argv[i]);
+            } else {
                 outp = argv[++i];
+            }
         } else if (a[0] == '-' && a[1]) {
             return wf_cli__fail(WF_CLI_EXIT_USAGE, "train", "unknown option '%s'", a);
         } else if (n_files < sizeof(files) / sizeof(files[0])) {
@@ -113,6 +121,23 @@ int wf_cli__train(int argc, char **argv)
     }
     printf("trained %s on %zu records from %zu file(s): %u classes, 2^%u features -> %s\n",
            m->version, n_ex, n_files, m->n_classes, m->hash_bits, outp);
+    if (folds > 1) {
+        struct wf_ml_confusion conf;
+        rc = wf_triage_cross_validate((const char *const *)texts, lens, n_files, (unsigned)folds,
+                                      &conf, &err_line);
+        if (rc) {
+            wf_cli__fail(1, "train", "cross-validation failed: %s", wf_strerror(rc));
+            goto out;
+        }
+        printf("%ld-fold cross-validation: accuracy %.3f, macro-F1 %.3f\n", folds,
+               wf_ml_accuracy(&conf), wf_ml_macro_f1(&conf));
+        for (unsigned c = 0; c < conf.n_classes; c++) {
+            double p, r, f1;
+            wf_ml_class_prf(&conf, c, &p, &r, &f1);
+            printf("  %-22s P %.2f  R %.2f  F1 %.2f\n",
+                   wf_triage_category_name((enum wf_triage_category)c), p, r, f1);
+        }
+    }
     code = WF_CLI_EXIT_OK;
 out:
     for (size_t i = 0; i < n_files; i++)

@@ -75,6 +75,12 @@ int wf_triage_train(const char *const *texts, const size_t *lens, size_t n_texts
                     const char *version, struct wf_ml_model **out, size_t *n_examples,
                     size_t *err_line);
 
+/* k-fold cross-validation of training on the same records (folds >= 2,
+ * fold = record index modulo folds): fills conf with held-out truth vs
+ * prediction. Errors as wf_triage_train; WF_EINVAL when folds < 2. */
+int wf_triage_cross_validate(const char *const *texts, const size_t *lens, size_t n_texts,
+                             unsigned folds, struct wf_ml_confusion *conf, size_t *err_line);
+
 /* ---- Pipeline ------------------------------------------------------------------ */
 
 struct wf_triage_opts {

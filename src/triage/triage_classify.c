@@ -340,71 +340,135 @@ static int parse_records(const char *s, size_t n, struct rec **recs, size_t *n_r
     return WF_OK;
 }
 
+struct examples {
+    struct rec *recs;
+    size_t n_recs, cap;
+    struct wf_ml_feat *feats;
+    size_t n_feats, feat_cap;
+    struct wf_ml_example *ex;
+    size_t used; /* examples with features (or labelled unknown) */
+};
+
+static void examples_free(struct examples *e)
+{
+    wf_free(e->recs);
+    wf_free(e->feats);
+    wf_free(e->ex);
+    memset(e, 0, sizeof(*e));
+}
+
+/* Parses every record and runs it through the analyzer and the feature
+ * extractor, exactly as a real log would be. */
+static int examples_build(const char *const *texts, const size_t *lens, size_t n_texts,
+                          struct examples *e, size_t *err_line)
+{
+    int rc = WF_OK;
+    memset(e, 0, sizeof(*e));
+    *err_line = 0;
+    for (size_t t = 0; t < n_texts && !rc; t++)
+        rc = parse_records(texts[t], lens[t], &e->recs, &e->n_recs, &e->cap, err_line);
+    if (rc)
+        return rc;
+    if (e->n_recs == 0)
+        return WF_EEMPTY;
+    e->ex = wf_calloc(e->n_recs, sizeof(*e->ex));
+    if (!e->ex)
+        return WF_ENOMEM;
+    for (size_t i = 0; i < e->n_recs; i++) {
+        struct wf_logs_result r;
+        size_t off = e->n_feats;
+        rc = wf_logs_analyze_buffer(e->recs[i].text, e->recs[i].len, NULL, 0, NULL, &r);
+        if (rc)
+            return rc;
+        if (r.n_blocks > 0)
+            rc = wf_triage_features(&r, &e->feats, &e->n_feats, &e->feat_cap);
+        wf_logs_result_cleanup(&r);
+        if (rc)
+            return rc;
+        if (e->n_feats == off && e->recs[i].label != WF_TRIAGE_UNKNOWN)
+            continue; /* nothing extracted: it would only teach noise */
+        e->ex[e->used].n = e->n_feats - off;
+        e->ex[e->used].label = e->recs[i].label;
+        /* an offset until feats stops moving */
+        e->ex[e->used].f = (const struct wf_ml_feat *)(uintptr_t)off;
+        e->used++;
+    }
+    for (size_t i = 0; i < e->used; i++)
+        e->ex[i].f = e->feats + (uintptr_t)e->ex[i].f;
+    return WF_OK;
+}
+
+static int fit(const struct wf_ml_example *ex, size_t n, const char *version,
+               struct wf_ml_model **out)
+{
+    struct wf_ml_model *m = NULL;
+    int rc = wf_ml_model_new(WF_TRIAGE__N_CATEGORIES, cat_names, WF_TRIAGE_HASH_BITS, version, &m);
+    if (rc)
+        return rc;
+    struct wf_ml_train_opts o = {0};
+    o.seed = 20261123;
+    o.epochs = 40;
+    rc = wf_ml_train(m, ex, n, &o);
+    if (rc) {
+        wf_ml_model_free(m);
+        return rc;
+    }
+    *out = m;
+    return WF_OK;
+}
+
 int wf_triage_train(const char *const *texts, const size_t *lens, size_t n_texts,
                     const char *version, struct wf_ml_model **out, size_t *n_examples,
                     size_t *err_line)
 {
-    struct rec *recs = NULL;
-    size_t n_recs = 0, cap = 0;
-    struct wf_ml_feat *feats = NULL;
-    size_t n_feats = 0, feat_cap = 0;
-    size_t *offs = NULL;
-    struct wf_ml_example *ex = NULL;
-    struct wf_ml_model *m = NULL;
-    int rc = WF_OK;
-    *err_line = 0;
-    for (size_t t = 0; t < n_texts && !rc; t++)
-        rc = parse_records(texts[t], lens[t], &recs, &n_recs, &cap, err_line);
-    if (rc)
-        goto out;
-    if (n_recs == 0) {
+    struct examples e;
+    int rc = examples_build(texts, lens, n_texts, &e, err_line);
+    if (!rc)
+        rc = fit(e.ex, e.used, version, out);
+    if (!rc)
+        *n_examples = e.n_recs;
+    examples_free(&e);
+    return rc;
+}
+
+int wf_triage_cross_validate(const char *const *texts, const size_t *lens, size_t n_texts,
+                             unsigned folds, struct wf_ml_confusion *conf, size_t *err_line)
+{
+    struct examples e;
+    struct wf_ml_example *train = NULL;
+    double probs[WF_ML_MAX_CLASSES];
+    if (folds < 2)
+        return WF_EINVAL;
+    int rc = examples_build(texts, lens, n_texts, &e, err_line);
+    if (!rc && e.used < folds)
         rc = WF_EEMPTY;
-        goto out;
-    }
-    offs = wf_calloc(n_recs + 1, sizeof(*offs));
-    ex = wf_calloc(n_recs, sizeof(*ex));
-    if (!offs || !ex) {
+    if (!rc && !(train = wf_calloc(e.used, sizeof(*train))))
         rc = WF_ENOMEM;
-        goto out;
-    }
-    size_t used = 0;
-    for (size_t i = 0; i < n_recs; i++) {
-        struct wf_logs_result r;
-        offs[i] = n_feats;
-        rc = wf_logs_analyze_buffer(recs[i].text, recs[i].len, NULL, 0, NULL, &r);
-        if (rc)
-            goto out;
-        if (r.n_blocks > 0)
-            rc = wf_triage_features(&r, &feats, &n_feats, &feat_cap);
-        wf_logs_result_cleanup(&r);
-        if (rc)
-            goto out;
-        if (n_feats == offs[i] && recs[i].label != WF_TRIAGE_UNKNOWN)
-            continue; /* nothing extracted: it would only teach noise */
-        ex[used].n = n_feats - offs[i];
-        ex[used].label = recs[i].label;
-        ex[used].f = (const struct wf_ml_feat *)(uintptr_t)offs[i];
-        used++;
-    }
-    for (size_t i = 0; i < used; i++)
-        ex[i].f = feats + (uintptr_t)ex[i].f;
-    rc = wf_ml_model_new(WF_TRIAGE__N_CATEGORIES, cat_names, WF_TRIAGE_HASH_BITS, version, &m);
     if (rc)
         goto out;
-    struct wf_ml_train_opts o = {0};
-    o.seed = 20261123;
-    o.epochs = 40;
-    rc = wf_ml_train(m, ex, used, &o);
-    if (rc)
-        goto out;
-    *out = m;
-    m = NULL;
-    *n_examples = n_recs;
+    wf_ml_confusion_init(conf, WF_TRIAGE__N_CATEGORIES);
+    for (unsigned f = 0; f < folds && !rc; f++) {
+        /* fold = example index modulo folds: every category lands in every fold */
+        size_t n = 0;
+        for (size_t i = 0; i < e.used; i++)
+            if (i % folds != f)
+                train[n++] = e.ex[i];
+        struct wf_ml_model *m = NULL;
+        rc = fit(train, n, "cv", &m);
+        for (size_t i = f; i < e.used && !rc; i += folds) {
+            int best = WF_TRIAGE_UNKNOWN;
+            if (e.ex[i].n) {
+                wf_ml_predict(m, e.ex[i].f, e.ex[i].n, probs);
+                for (unsigned c = 0; c < m->n_classes; c++)
+                    if (probs[c] > probs[best])
+                        best = (int)c;
+            }
+            wf_ml_confusion_add(conf, e.ex[i].label, best);
+        }
+        wf_ml_model_free(m);
+    }
 out:
-    wf_ml_model_free(m);
-    wf_free(recs);
-    wf_free(feats);
-    wf_free(offs);
-    wf_free(ex);
+    wf_free(train);
+    examples_free(&e);
     return rc;
 }
