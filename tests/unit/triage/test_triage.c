@@ -227,6 +227,18 @@ static void test_train_small_corpus(void **state)
     wf_triage_result_cleanup(&r);
     wf_ml_model_free(m);
 
+    /* cross-validation holds every record out once */
+    struct wf_ml_confusion conf;
+    assert_int_equal(wf_triage_cross_validate(texts, lens, 1, 2, &conf, &err_line), WF_OK);
+    unsigned long total = 0;
+    for (unsigned t = 0; t < conf.n_classes; t++)
+        for (unsigned p = 0; p < conf.n_classes; p++)
+            total += conf.counts[t][p];
+    assert_int_equal(total, 4);
+    assert_true(wf_ml_accuracy(&conf) >= 0.5);
+    assert_int_equal(wf_triage_cross_validate(texts, lens, 1, 1, &conf, &err_line), WF_EINVAL);
+    assert_int_equal(wf_triage_cross_validate(texts, lens, 1, 5, &conf, &err_line), WF_EEMPTY);
+
     /* malformed corpora name the line */
     static const char bad1[] = "\nsome text before any record\n### category: unknown\nx\n";
     static const char bad2[] = "### category: compile_error\nx\n### category: no_such\ny\n";
