@@ -20,6 +20,8 @@
 
 #define GAP_MAX 3u          /* non-evidence lines a block may bridge */
 #define LINE_KEEP 2048u     /* bytes of one line kept in block text */
+#define TAIL_MAX 6u         /* output lines an exit status pulls in */
+#define TAIL_SPAN 10u       /* ... from at most this many lines above it */
 #define START_MIN 0.55f     /* weakest line score that opens a block */
 #define OLD_FACTOR 0.3f     /* weight of a line that the passing log has too */
 #define NEW_LINE_SCORE 0.3f /* weight of a new, rule-less line in pass mode */
@@ -72,8 +74,10 @@ struct wf_logs_analyzer {
     int open;
     struct pending gap[GAP_MAX];
     size_t n_gap;
-    struct pending prev; /* the line before the current one */
-    int prev_hit;        /* prev had rule evidence */
+    struct pending prev;           /* the line before the current one */
+    struct pending tail[TAIL_MAX]; /* recent output lines outside blocks (ring) */
+    size_t tail_head, n_tail;
+    int prev_hit; /* prev had rule evidence */
     struct cand kept[WF_LIMIT_BLOCKS];
     size_t n_kept;
     struct steps ci;   /* CI-level steps (GitHub, GitLab, Jenkins, Travis) */
@@ -494,7 +498,9 @@ int wf_logs_analyzer_line(void *ud, const struct wf_logs_line *ln)
     a->n_lines = ln->lineno;
     a->n_bytes += ln->raw_bytes + 1;
 
+    size_t steps_before = a->ci.n + a->tool.n;
     steps_line(a, ln);
+    int is_new_step = a->ci.n + a->tool.n != steps_before;
     int is_blank = blank(ln->text, ln->len);
     wf_logs_rules_match(ln->text, ln->len, &hit);
     /* GitHub prints each step's command, inputs and env between
@@ -552,7 +558,25 @@ int wf_logs_analyzer_line(void *ud, const struct wf_logs_line *ln)
             a->prev.lineno + 1 == ln->lineno && !blank(a->prev.text, a->prev.len))
             cand_add_line(a, &a->cur, a->prev.text, a->prev.len, a->prev.lineno, 0,
                           WF_LOGS_KIND_NONE, a->prev.is_new);
+        /* A bare exit status explains nothing by itself: the output the
+         * command printed just before it ("files listed below ...") does. */
+        if (hit.kind == WF_LOGS_KIND_EXIT)
+            for (size_t i = 0; i < a->n_tail; i++) {
+                const struct pending *t = &a->tail[(a->tail_head + i) % TAIL_MAX];
+                if (t->lineno + TAIL_SPAN >= ln->lineno)
+                    cand_add_line(a, &a->cur, t->text, t->len, t->lineno, 0, WF_LOGS_KIND_NONE,
+                                  t->is_new);
+            }
         cand_add_line(a, &a->cur, ln->text, ln->len, ln->lineno, score, hit.kind, is_new);
+    }
+    if (a->open || hit.noise || is_new_step) {
+        a->n_tail = 0;
+    } else if (!is_blank) {
+        keep_line(&a->tail[(a->tail_head + a->n_tail) % TAIL_MAX], ln, is_new);
+        if (a->n_tail < TAIL_MAX)
+            a->n_tail++;
+        else
+            a->tail_head = (a->tail_head + 1) % TAIL_MAX;
     }
     keep_line(&a->prev, ln, is_new);
     a->prev_hit = score >= START_MIN;

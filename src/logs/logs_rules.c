@@ -501,14 +501,13 @@ void wf_logs_rules_match(const char *str, size_t len, struct wf_logs_hit *hit)
     if (find(s, n, "failed to execute goal") || find(s, n, "execution failed for task") ||
         has(&k, KW_WENTWRONG) || find(s, n, "make: ***") || find(s, n, "make[") ||
         find(s, n, "job failed") || (starts_with(s, n, "> Task :") && fail_word) ||
-        find(s, n, "npm err! lifecycle") || find(s, n, "command failed with exit code") ||
-        find(s, n, "unsuccessful"))
+        find(s, n, "npm err! lifecycle") || find(s, n, "unsuccessful"))
         set(hit, WF_LOGS_KIND_BUILD, 2.0f);
     if ((has(&k, KW_EXITCODE) || has(&k, KW_EXITSTATUS) || has(&k, KW_EXITED) ||
          has(&k, KW_NONZERO)) &&
         !find(s, n, "exit code 0") && !find(s, n, "exit status 0") &&
         !find(s, n, "exited with 0") && !find(s, n, "exited with code 0"))
-        set(hit, WF_LOGS_KIND_EXIT, 1.4f);
+        set(hit, WF_LOGS_KIND_EXIT, 1.6f);
 
     /* ---- generic ---- */
     if (mvn_info) {
@@ -519,7 +518,9 @@ void wf_logs_rules_match(const char *str, size_t len, struct wf_logs_hit *hit)
         hit->noise = hit->score == 0;
         return;
     }
-    if (gha_error)
+    if (gha_error && hit->kind == WF_LOGS_KIND_EXIT)
+        hit->score = 2.0f; /* "##[error]Process completed with exit code 1." */
+    else if (gha_error)
         set(hit, WF_LOGS_KIND_ERROR, 2.0f);
     if (err_word || has(&k, KW_FATAL) || (fail_word && !zero_summary) ||
         (has(&k, KW_EXCEPTION) && !mvn_info))

@@ -100,6 +100,29 @@ static void test_github_steps(void **state)
     wf_logs_result_cleanup(&r);
 }
 
+static void test_exit_status_pulls_in_output(void **state)
+{
+    (void)state;
+    /* a check that prints no error word: its output before the exit status
+     * is what explains the failure */
+    static const char log[] = "##[group]Run yarn prettier-check\n"              /* 1 */
+                              "yarn prettier-check\n"                           /* 2 */
+                              "##[endgroup]\n"                                  /* 3 */
+                              "$ node ./scripts/prettier/index.js\n"            /* 4 */
+                              "  Please run yarn prettier-all and commit:\n"    /* 5 */
+                              "\n"                                              /* 6 */
+                              "src/a.js\n"                                      /* 7 */
+                              "##[error]Process completed with exit code 1.\n"; /* 8 */
+    struct wf_logs_result r;
+    analyze(log, NULL, &r);
+    assert_int_equal(r.n_blocks, 1);
+    assert_int_equal(r.blocks[0].start_line, 4);
+    assert_int_equal(r.blocks[0].end_line, 8);
+    assert_non_null(strstr(r.blocks[0].text, "src/a.js"));
+    assert_null(strstr(r.blocks[0].text, "##[endgroup]"));
+    wf_logs_result_cleanup(&r);
+}
+
 static void test_gitlab_jenkins_travis_steps(void **state)
 {
     (void)state;
@@ -266,6 +289,7 @@ int main(void)
         cmocka_unit_test(test_gcc_block_and_make),
         cmocka_unit_test(test_stack_trace_grouped_with_header),
         cmocka_unit_test(test_github_steps),
+        cmocka_unit_test(test_exit_status_pulls_in_output),
         cmocka_unit_test(test_gitlab_jenkins_travis_steps),
         cmocka_unit_test(test_passing_log_demotes_old_errors),
         cmocka_unit_test(test_signature_stable_across_runs),
