@@ -7,6 +7,7 @@
  * shape checks (compiler locations, stack frames, Maven prefixes) into a
  * kind and a score. Most lines of a log hit no trigger and cost one scan.
  */
+#define _GNU_SOURCE /* memmem */
 #include "logs.h"
 
 #include <pthread.h>
@@ -64,8 +65,16 @@ static uint8_t kw_word[KW__COUNT]; /* must stand alone (not inside an identifier
 static unsigned char fold[256];
 static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
+/* Triggers that only ever qualify another trigger. */
+static uint64_t weak_mask[2];
+
 static void tables_init(void)
 {
+    static const int weak[] = {KW_PASSED,   KW_SUCCESS,  KW_RESOLVE,  KW_DEPENDENC, KW_WARN,
+                               KW_DEPRECAT, KW_SYMBOL,   KW_WORKFLOW, KW_YAML,      KW_LINT,
+                               KW_INCOMPAT, KW_MISMATCH, KW_SYNTAX};
+    for (size_t i = 0; i < sizeof(weak) / sizeof(weak[0]); i++)
+        weak_mask[weak[i] >> 6] |= (uint64_t)1 << (weak[i] & 63);
     for (int c = 0; c < 256; c++)
         fold[c] = (unsigned char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
     for (int k = KW__COUNT - 1; k >= 0; k--) {
@@ -213,9 +222,10 @@ static int starts_with_ci(const unsigned char *s, size_t n, const char *p)
     return 1;
 }
 
+/* s is the lowercase copy of the line; needles are lowercase. */
 static const unsigned char *find(const unsigned char *s, size_t n, const char *needle)
 {
-    return (const unsigned char *)wf_text_find_ci((const char *)s, n, needle);
+    return memmem(s, n, needle, strlen(needle));
 }
 
 /* Non-zero count right after a label: "Failures: 2", "Errors: 1". */
@@ -340,6 +350,28 @@ void wf_logs_rules_match(const char *str, size_t len, struct wf_logs_hit *hit)
         }
         return;
     }
+    /* Lines whose only triggers are weak ones ("passed", "resolve",
+     * "warning", "yaml" ...) cannot match any rule below: skip the list. */
+    if (!(k.m[0] & ~weak_mask[0]) && !(k.m[1] & ~weak_mask[1])) {
+        hit->noise =
+            has(&k, KW_WARN) || has(&k, KW_PASSED) || has(&k, KW_SUCCESS) || mvn_info || mvn_warn;
+        if (mvn_error) {
+            hit->kind = WF_LOGS_KIND_ERROR;
+            hit->score = 0.6f;
+            hit->cont = 1;
+            hit->noise = 0;
+        } else if (cont == 2) {
+            hit->kind = WF_LOGS_KIND_STACK;
+        }
+        return;
+    }
+    /* The decision list below asks for many phrases; it reads a lowercase
+     * copy with memmem, and `orig` where case matters ("FAILED "). */
+    const unsigned char *orig = s;
+    unsigned char low[SCAN_BYTES];
+    for (size_t i = 0; i < n; i++)
+        low[i] = fold[s[i]];
+    s = low;
 
     /* "NullPointerException" is one, "exceptiongroup" or "test_exception_x" not */
     int exc_word = 0;
@@ -382,7 +414,7 @@ void wf_logs_rules_match(const char *str, size_t len, struct wf_logs_hit *hit)
         while (b < n && (s[b] == ' ' || s[b] == '\t'))
             b++;
         /* test runners' success lines: "PASS [0.01s] x", "ok  pkg 0.2s", "✓ renders" */
-        if ((starts_with(s + b, n - b, "PASS ") || starts_with(s + b, n - b, "PASS\t") ||
+        if ((starts_with(orig + b, n - b, "PASS ") || starts_with(orig + b, n - b, "PASS\t") ||
              starts_with(s + b, n - b, "ok ") || starts_with(s + b, n - b, "\xe2\x9c\x93") ||
              starts_with(s + b, n - b, "\xe2\x88\x9a")) &&
             !fail_word) {
@@ -425,7 +457,7 @@ void wf_logs_rules_match(const char *str, size_t len, struct wf_logs_hit *hit)
         nonzero_after(s, n, "failures:") || find(s, n, "there are test failures") ||
         find(s, n, "tests failed") || find(s, n, "test failed") ||
         (fail_word && (find(s, n, "test") || find(s, n, "spec") || find(s, n, "::"))) ||
-        starts_with(s, n, "FAILED ") || starts_with(s, n, "FAIL "))
+        starts_with(orig, n, "FAILED ") || starts_with(orig, n, "FAIL "))
         set(hit, WF_LOGS_KIND_TEST, zero_summary ? 0.0f : 2.5f);
 
     if (has(&k, KW_PANIC) && (find(s, n, "panic:") || find(s, n, "panicked at")))
@@ -500,7 +532,7 @@ void wf_logs_rules_match(const char *str, size_t len, struct wf_logs_hit *hit)
         set(hit, WF_LOGS_KIND_BUILD, 1.0f);
     if (find(s, n, "failed to execute goal") || find(s, n, "execution failed for task") ||
         has(&k, KW_WENTWRONG) || find(s, n, "make: ***") || find(s, n, "make[") ||
-        find(s, n, "job failed") || (starts_with(s, n, "> Task :") && fail_word) ||
+        find(s, n, "job failed") || (starts_with(orig, n, "> Task :") && fail_word) ||
         find(s, n, "npm err! lifecycle") || find(s, n, "unsuccessful"))
         set(hit, WF_LOGS_KIND_BUILD, 2.0f);
     if ((has(&k, KW_EXITCODE) || has(&k, KW_EXITSTATUS) || has(&k, KW_EXITED) ||
