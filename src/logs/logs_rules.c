@@ -38,7 +38,10 @@
     XX(WENTWRONG, "what went wrong") XX(LINT, "lint")             XX(VIOLATION, "violation") \
     XX(INCOMPAT, "incompatible")   XX(MISMATCH, "mismatch")       XX(SYNTAX, "syntax")       \
     XX(CANCEL, "cancel")           XX(WORKFLOW, "workflow")       XX(YAML, "yaml")           \
-    XX(PULLACCESS, "pull access")  XX(EXCEEDED, "exceeded")       XX(SYMBOL, "symbol")
+    XX(PULLACCESS, "pull access")  XX(EXCEEDED, "exceeded")       XX(SYMBOL, "symbol")       \
+    XX(UNUSED, "unused")           XX(STYLE, "style")             XX(REFORMAT, "reformat")   \
+    XX(DIFFIN, "diff in")          XX(OFFENSE, "offense")         XX(PRETTIER, "prettier")   \
+    XX(SHELLCHECK, "shellcheck")   XX(TOOLONG, "line too long")   XX(WHITESPACE, "whitespace")
 /* clang-format on */
 
 enum {
@@ -70,8 +73,8 @@ static uint64_t weak_mask[2];
 
 static void tables_init(void)
 {
-    static const int weak[] = {KW_PASSED,   KW_SUCCESS,  KW_RESOLVE,  KW_DEPENDENC, KW_WARN,
-                               KW_DEPRECAT, KW_SYMBOL,   KW_WORKFLOW, KW_YAML,      KW_LINT,
+    static const int weak[] = {KW_PASSED,   KW_SUCCESS,  KW_RESOLVE, KW_DEPENDENC,
+                               KW_DEPRECAT, KW_SYMBOL,   KW_YAML,    KW_LINT,
                                KW_INCOMPAT, KW_MISMATCH, KW_SYNTAX};
     for (size_t i = 0; i < sizeof(weak) / sizeof(weak[0]); i++)
         weak_mask[weak[i] >> 6] |= (uint64_t)1 << (weak[i] & 63);
@@ -278,6 +281,42 @@ static int compiler_location(const unsigned char *s, size_t n)
     return 0;
 }
 
+/* Linter findings: "x.py:1:1: F401 ...", "a.rb:3:5: C: Style/..." or
+ * "SC2086" / "MD013": a rule code right after a location, or alone. */
+static int lint_code(const unsigned char *s, size_t n)
+{
+    size_t lim = n < 512 ? n : 512;
+    for (size_t i = 1; i + 3 < lim; i++) {
+        if (s[i] != ':' || s[i + 1] != ' ' || !is_digit(s[i - 1]))
+            continue;
+        size_t j = i + 2, a = 0, d = 0;
+        while (j < lim && a < 4 && is_alpha(s[j]))
+            j++, a++;
+        while (j < lim && d < 5 && is_digit(s[j]))
+            j++, d++;
+        if (a >= 1 && (d >= 2 || (d == 0 && a == 1 && j < lim && s[j] == ':')) &&
+            (j == lim || s[j] == ' ' || s[j] == ':'))
+            return 1;
+    }
+    for (size_t i = 0; i + 6 <= lim; i++)
+        if ((i == 0 || !is_alpha(s[i - 1])) &&
+            ((fold[s[i]] == 's' && fold[s[i + 1]] == 'c') ||
+             (fold[s[i]] == 'm' && fold[s[i + 1]] == 'd')) &&
+            is_digit(s[i + 2]) && is_digit(s[i + 3]) && is_digit(s[i + 4]) &&
+            (i + 5 == lim || !is_alpha(s[i + 5])))
+            return 1;
+    return 0;
+}
+
+/* The first token is "path:line..." (how linters start a finding). */
+static int lead_location(const unsigned char *s, size_t n)
+{
+    for (size_t i = 0; i + 1 < n && i < 256 && s[i] != ' ' && s[i] != '\t'; i++)
+        if (s[i] == ':' && is_digit(s[i + 1]))
+            return i > 0;
+    return 0;
+}
+
 /* Lines that belong to the line above: stack frames, "Caused by", "...
  * N more", Python "File" frames, indented detail. Returns 2 for a frame,
  * 1 for indented detail, 0 otherwise. */
@@ -341,7 +380,13 @@ void wf_logs_rules_match(const char *str, size_t len, struct wf_logs_hit *hit)
     }
     scan(s, n, &k);
     if (!k.m[0] && !k.m[1]) {
-        if (mvn_error) {
+        if (gha_error) {
+            hit->kind = WF_LOGS_KIND_ERROR;
+            hit->score = 2.0f;
+        } else if (lead_location(s, n) && lint_code(s, n)) {
+            hit->kind = WF_LOGS_KIND_LINT; /* "x.py:3:1: E302 too many blank lines" */
+            hit->score = 2.2f;
+        } else if (mvn_error) {
             hit->kind = WF_LOGS_KIND_ERROR;
             hit->score = 0.6f;
             hit->cont = 1;
@@ -431,7 +476,8 @@ void wf_logs_rules_match(const char *str, size_t len, struct wf_logs_hit *hit)
         hit->noise = 1;
         return;
     }
-    if (has(&k, KW_WARN) && !err_word && !fail_word && !has(&k, KW_EXCEPTION)) {
+    if (has(&k, KW_WARN) && !err_word && !fail_word && !has(&k, KW_EXCEPTION) &&
+        !find(s, n, "style issue") && !lint_code(s, n)) {
         hit->noise = 1;
         return;
     }
@@ -447,6 +493,8 @@ void wf_logs_rules_match(const char *str, size_t len, struct wf_logs_hit *hit)
         find(s, n, "compilation failure") || find(s, n, "compilation error") ||
         find(s, n, "symbol(s) not found"))
         set(hit, WF_LOGS_KIND_COMPILER, 2.5f);
+    if (has(&k, KW_UNDEFINED) && find(s, n, ": undefined:") && compiler_location(s, n))
+        set(hit, WF_LOGS_KIND_COMPILER, 2.5f); /* go build */
     if (has(&k, KW_SYNTAX) && (err_word || has(&k, KW_EXCEPTION)))
         set(hit, WF_LOGS_KIND_COMPILER, 2.2f);
 
@@ -515,12 +563,16 @@ void wf_logs_rules_match(const char *str, size_t len, struct wf_logs_hit *hit)
         set(hit, WF_LOGS_KIND_DOCKER, 2.5f);
 
     if ((has(&k, KW_WORKFLOW) && (has(&k, KW_INVALID) || find(s, n, "not valid"))) ||
+        (has(&k, KW_INVALID) && (find(s, n, "configuration") || find(s, n, "config file"))) ||
         (has(&k, KW_YAML) && (err_word || has(&k, KW_INVALID))) ||
         find(s, n, "unable to resolve action") || find(s, n, "no such dsl method") ||
         (has(&k, KW_UNEXPECTED) && find(s, n, "unexpected value")))
         set(hit, WF_LOGS_KIND_CONFIG, 2.5f);
 
-    if ((has(&k, KW_LINT) && (err_word || fail_word || has(&k, KW_VIOLATION))) ||
+    if (lint_code(s, n) || has(&k, KW_REFORMAT) || has(&k, KW_DIFFIN) ||
+        (has(&k, KW_OFFENSE) && find(s, n, "detected")) ||
+        (has(&k, KW_PRETTIER) && (find(s, n, "forgot to run") || find(s, n, "issues"))) ||
+        (has(&k, KW_LINT) && (err_word || fail_word || has(&k, KW_VIOLATION))) ||
         (has(&k, KW_VIOLATION) && (err_word || fail_word || find(s, n, "checkstyle"))) ||
         find(s, n, "would reformat") || find(s, n, "code style issues") ||
         (find(s, n, " problems (") && find(s, n, " error")))

@@ -50,6 +50,7 @@ static void test_compilers(void **state)
         {"src/app.ts(3,5): error TS2322: Type 'string' is not assignable to type 'number'.",
          WF_LOGS_KIND_COMPILER},
         {"/usr/bin/ld: main.o: undefined reference to `bar'", WF_LOGS_KIND_COMPILER},
+        {"./main.go:10:2: undefined: foo", WF_LOGS_KIND_COMPILER},
         {"[ERROR] COMPILATION ERROR : ", WF_LOGS_KIND_COMPILER},
     };
     check_rows(rows, sizeof(rows) / sizeof(rows[0]));
@@ -95,6 +96,19 @@ static void test_environment_kinds(void **state)
         {"Error: .github/workflows/ci.yml: Invalid workflow file", WF_LOGS_KIND_CONFIG},
         {"  12:5  error  'x' is defined but never used  no-unused-vars  (eslint lint)",
          WF_LOGS_KIND_LINT},
+        {"./scripts/migrate.py:241:70: F841 local variable 'tmp' is assigned to but never used",
+         WF_LOGS_KIND_LINT},
+        {"src/a.py:3:1: E302 expected 2 blank lines, found 1", WF_LOGS_KIND_LINT},
+        {"lib/a.rb:12:3: C: Style/StringLiterals: Prefer single-quoted strings", WF_LOGS_KIND_LINT},
+        {"Dockerfile:40 SC2046 warning: Quote this to prevent word splitting.", WF_LOGS_KIND_LINT},
+        {"[warn] Code style issues found in 3 files. Run Prettier with --write to fix.",
+         WF_LOGS_KIND_LINT},
+        {"would reformat src/app.py", WF_LOGS_KIND_LINT},
+        {"This GitLab CI configuration is invalid: test job: chosen stage e2e does not exist",
+         WF_LOGS_KIND_CONFIG},
+        {"The workflow is not valid. .github/workflows/ci.yml (Line: 86, Col: 9): Unrecognized "
+         "function",
+         WF_LOGS_KIND_CONFIG},
     };
     check_rows(rows, sizeof(rows) / sizeof(rows[0]));
 }
