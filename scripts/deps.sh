@@ -7,7 +7,7 @@ want=(build-essential cmake pkg-config libjansson-dev)
 case "${1:-build}" in
   test)  want+=(libcmocka-dev clang-format) ;;
   fuzz)  want+=(libcmocka-dev clang libclang-rt-14-dev) ;;
-  bench) want+=(time grep gawk) ;;
+  bench) want+=(time grep gawk bc) ;;
 esac
 missing=()
 for p in "${want[@]}"; do
