@@ -432,6 +432,17 @@ void wf_logs_rules_match(const char *str, size_t len, struct wf_logs_hit *hit)
             k.m[KW_EXCEPTION >> 6] &= ~((uint64_t)1 << (KW_EXCEPTION & 63));
     }
     int err_word = has(&k, KW_ERROR) && word_at(s, n, k.pos[KW_ERROR], 5, "s");
+    /* "AssertionError: x", "TypeError: y", "FooError:" are exceptions too */
+    int error_class = 0;
+    for (const unsigned char *p = has(&k, KW_ERROR) ? s + k.pos[KW_ERROR] : NULL; p && !error_class;
+         p = find(p + 5, n - (size_t)(p - s) - 5, "error")) {
+        size_t at = (size_t)(p - s);
+        size_t b = at;
+        while (b > 0 && (is_alpha(s[b - 1]) || is_digit(s[b - 1])))
+            b--;
+        /* a class name: "TypeError:", not "onError:" */
+        error_class = b < at && orig[b] >= 'A' && orig[b] <= 'Z' && at + 5 < n && s[at + 5] == ':';
+    }
     int fail_word = has(&k, KW_FAIL) && word_at(s, n, k.pos[KW_FAIL], 4, "ed,ure,ures,ing,s");
     if (has(&k, KW_ERROR) && !err_word) {
         /* a later occurrence may still be a word ("onError ... error:") */
@@ -491,7 +502,7 @@ void wf_logs_rules_match(const char *str, size_t len, struct wf_logs_hit *hit)
         set(hit, WF_LOGS_KIND_COMPILER, 3.0f);
     if ((has(&k, KW_CANNOT) && has(&k, KW_SYMBOL)) || find(s, n, "undefined reference to") ||
         find(s, n, "compilation failure") || find(s, n, "compilation error") ||
-        find(s, n, "symbol(s) not found"))
+        find(s, n, "could not compile") || find(s, n, "symbol(s) not found"))
         set(hit, WF_LOGS_KIND_COMPILER, 2.5f);
     if (has(&k, KW_UNDEFINED) && find(s, n, ": undefined:") && compiler_location(s, n))
         set(hit, WF_LOGS_KIND_COMPILER, 2.5f); /* go build */
@@ -499,7 +510,8 @@ void wf_logs_rules_match(const char *str, size_t len, struct wf_logs_hit *hit)
         set(hit, WF_LOGS_KIND_COMPILER, 2.2f);
 
     if (find(s, n, "<<< failure!") || find(s, n, "<<< error!") || find(s, n, "--- fail:") ||
-        (has(&k, KW_ASSERT) && (err_word || has(&k, KW_FAIL) || has(&k, KW_EXCEPTION))) ||
+        (has(&k, KW_ASSERT) &&
+         (err_word || error_class || has(&k, KW_FAIL) || has(&k, KW_EXCEPTION))) ||
         (has(&k, KW_EXPECTED) && (has(&k, KW_BUTWAS) || find(s, n, "but got") ||
                                   find(s, n, "received") || find(s, n, "actual"))) ||
         nonzero_after(s, n, "failures:") || find(s, n, "there are test failures") ||
@@ -512,7 +524,7 @@ void wf_logs_rules_match(const char *str, size_t len, struct wf_logs_hit *hit)
         set(hit, WF_LOGS_KIND_STACK, 2.5f);
     if (has(&k, KW_TRACEBACK) && find(s, n, "most recent call"))
         set(hit, WF_LOGS_KIND_STACK, 2.0f);
-    if (has(&k, KW_EXCEPTION) && word_start(s, 0) && !mvn_info)
+    if (((has(&k, KW_EXCEPTION) && word_start(s, 0)) || error_class) && !mvn_info)
         set(hit, WF_LOGS_KIND_STACK, cont == 2 ? 1.6f : 2.0f);
     if (has(&k, KW_SEGV) || has(&k, KW_CORE))
         set(hit, WF_LOGS_KIND_STACK, 2.5f);
@@ -553,7 +565,8 @@ void wf_logs_rules_match(const char *str, size_t len, struct wf_logs_hit *hit)
         find(s, n, "failed to select a version") || find(s, n, "missing go.sum") ||
         find(s, n, "resolutionimpossible") || find(s, n, "eresolve") ||
         find(s, n, "no matching version") || find(s, n, "modulenotfounderror") ||
-        find(s, n, "could not find module") || find(s, n, "unable to resolve dependency"))
+        find(s, n, "could not find module") || find(s, n, "cannot find module") ||
+        find(s, n, "unable to resolve dependency"))
         set(hit, WF_LOGS_KIND_DEPENDENCY, 2.5f);
 
     if (has(&k, KW_SOLVE) || (has(&k, KW_DOCKERFILE) && (err_word || fail_word)) ||

@@ -51,6 +51,8 @@ static void test_compilers(void **state)
          WF_LOGS_KIND_COMPILER},
         {"/usr/bin/ld: main.o: undefined reference to `bar'", WF_LOGS_KIND_COMPILER},
         {"./main.go:10:2: undefined: foo", WF_LOGS_KIND_COMPILER},
+        {"error: could not compile `app` (bin \"app\") due to 2 previous errors",
+         WF_LOGS_KIND_COMPILER},
         {"[ERROR] COMPILATION ERROR : ", WF_LOGS_KIND_COMPILER},
     };
     check_rows(rows, sizeof(rows) / sizeof(rows[0]));
@@ -70,6 +72,10 @@ static void test_tests(void **state)
         {"org.opentest4j.AssertionFailedError: expected: <true> but was: <false>",
          WF_LOGS_KIND_TEST},
         {"test tests::parses_header ... FAILED", WF_LOGS_KIND_TEST},
+        {"E   AssertionError: assert 3 == 4", WF_LOGS_KIND_TEST},
+        {"FAIL src/components/App.test.tsx", WF_LOGS_KIND_TEST},
+        {"    expect(received).toBe(expected) // Object.is equality", WF_LOGS_KIND_TEST},
+        {"Tests:       1 failed, 12 passed, 13 total", WF_LOGS_KIND_TEST},
     };
     check_rows(rows, sizeof(rows) / sizeof(rows[0]));
 }
@@ -79,6 +85,8 @@ static void test_environment_kinds(void **state)
     (void)state;
     static const struct row rows[] = {
         {"npm ERR! code ERESOLVE", WF_LOGS_KIND_DEPENDENCY},
+        {"Error: Cannot find module 'express'", WF_LOGS_KIND_DEPENDENCY},
+        {"ModuleNotFoundError: No module named 'requests'", WF_LOGS_KIND_DEPENDENCY},
         {"ERROR: No matching distribution found for torch==9.9.9", WF_LOGS_KIND_DEPENDENCY},
         {"[ERROR] Failed to execute goal on project app: Could not resolve dependencies for "
          "project com.x:app:jar:1.0",
@@ -144,6 +152,8 @@ static void test_benign_lines(void **state)
         "cp error_page.html dist/",
         "Running testErrorHandling",
         "mocha --fail-fast --reporter dot",
+        "onError: handler registered",
+        "    PASS [   0.032s] (297/396) tokio-util::spawn_pinned cannot_create_zero_sized_pool",
         "[INFO] 3 errors ",
         "warning: unused variable 'x' [-Wunused-variable]",
     };
