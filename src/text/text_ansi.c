@@ -66,6 +66,18 @@ size_t wf_text_strip_ansi(const char *src, size_t len, char *dst)
             i = skip_escape(s, len, i);
             continue;
         }
+        /* Caret notation of a colour code, "^[[31m", as some CI web UIs and
+         * log exports write ESC: only SGR sequences (digits and ';' then
+         * 'm'), so literal text such as "^[[a-z]" survives. */
+        if (c == '^' && i + 2 < len && s[i + 1] == '[' && s[i + 2] == '[') {
+            size_t j = i + 3;
+            while (j < len && j < i + 24 && ((s[j] >= '0' && s[j] <= '9') || s[j] == ';'))
+                j++;
+            if (j < len && s[j] == 'm') {
+                i = j + 1;
+                continue;
+            }
+        }
         /* o <= i always holds, so writing in place never clobbers unread input. */
         dst[o++] = c == '\0' ? ' ' : (char)c;
         i++;

@@ -54,6 +54,9 @@ static void test_strip_ansi(void **state)
     STRIP("trailing \x1b[", "trailing ");
     STRIP("", "");
     STRIP("no escapes at all", "no escapes at all");
+    /* Caret notation of colour codes from log exports; other text stays. */
+    STRIP("^[[31mFAILED^[[0m tests/a.py::t - ^[[1;33mx^[[m", "FAILED tests/a.py::t - x");
+    STRIP("regex ^[[a-z]+ and ^[[31x", "regex ^[[a-z]+ and ^[[31x");
 }
 
 static void test_tokenize(void **state)
