@@ -150,7 +150,11 @@ static int name_in(const unsigned char *t, size_t n, const char *const *names, s
 {
     if (n > 0 && t[n - 1] == ',')
         n--;
+    if (n == 0 || n > 9)
+        return 0; /* no month or weekday name is longer */
     for (size_t k = 0; k < count; k++) {
+        if ((t[0] | 0x20) != names[k][0])
+            continue;
         size_t m = strlen(names[k]);
         if (m != n)
             continue;
