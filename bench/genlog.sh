@@ -12,15 +12,17 @@
 #   2. the Maven output of the passing runs in tests/data/cidiff/*/pass.log,
 #      repeated until the size is reached; each repetition rewrites every run of
 #      up to 9 digits that is not part of a name (counts, timings, line numbers,
-#      timestamps, versions; not "lang3" or "/maven2/") with a same-width
-#      pseudo-random value, so repetitions are not byte-identical;
+#      timestamps, versions; not "lang3" or "/maven2/") and not all zeros (so
+#      "Failures: 0, Errors: 0" stays a pass) with a same-width pseudo-random
+#      value, so repetitions are not byte-identical;
 #   3. real [WARNING] lines sprinkled between chunks of about 40 lines, and
 #      real error blocks from tests/data/cidiff/*/fail.log (compilation errors,
 #      a Gradle test failure with its stack trace) at 1/4, 1/2 and 3/4 of the log;
 #   4. the real failure at the end: samples/maven-test-failure.log from the
 #      failing DurationUtilsTest run to "Finished: FAILURE".
 # Output is deterministic: a fixed-seed Park-Miller generator in plain awk
-# (same bytes with mawk and gawk), no bash loop per line. The log is never
+# (same bytes with mawk and gawk; no regex intervals, which old mawk lacks),
+# no bash loop per line. The log is never
 # written into the repository.
 set -euo pipefail
 export LC_ALL=C
@@ -64,7 +66,7 @@ cat "$sample" "$cid"/{astor_1260,casper_1774,commonslang_2089}/{pass,fail}.log |
 #    error blocks, separated by a line holding only "%%":
 {
   for j in astor_1260 casper_1774; do   # Maven compilation errors
-    "$AWK" '/COMPILATION ERROR/ { s = 1 } s && /^\[INFO\] -{20}/ { exit } s' "$cid/$j/fail.log"
+    "$AWK" '/COMPILATION ERROR/ { s = 1 } s { print } s && /^\[INFO\] [0-9]+ errors? *$/ { exit }' "$cid/$j/fail.log"
     echo '%%'
   done
   # Gradle test failure with stack trace (GitHub Actions timestamps stripped)
@@ -87,11 +89,13 @@ function prep(n, s,   k, m) {
   k = 0
   while (match(s, /[0-9]+/)) {
     m = RLENGTH
-    if (m > 9 || substr(s, RSTART - 1, 1) ~ /[A-Za-z\/_$]/ || substr(s, RSTART + m, 1) ~ /[A-Za-z_]/) {
+    if (m > 9 || substr(s, RSTART, m) ~ /^0+$/ || substr(s, RSTART - 1, 1) ~ /[A-Za-z\/_$]/ || substr(s, RSTART + m, 1) ~ /[A-Za-z_]/) {
       lit[n, k] = lit[n, k] substr(s, 1, RSTART + m - 1); s = substr(s, RSTART + m); continue
     }
     lit[n, k] = lit[n, k] substr(s, 1, RSTART - 1)
-    k++; num[n, k] = substr(s, RSTART, m) + 0; fmt[n, k] = "%0" m "d"; md[n, k] = 10 ^ m
+    k++; num[n, k] = substr(s, RSTART, m) + 0; fmt[n, k] = "%0" m "d"
+    lo[n, k] = (substr(s, RSTART, 1) == "0") ? 0 : 10 ^ (m - 1)   # no new leading 0
+    span[n, k] = 10 ^ m - lo[n, k]
     s = substr(s, RSTART + m)
   }
   lit[n, k] = lit[n, k] s; nk[n] = k
@@ -112,7 +116,7 @@ END {
       s = lit[i, 0]
       for (k = 1; k <= nk[i]; k++) {
         off = (off * 16807) % 2147483647
-        s = s sprintf(fmt[i, k], (num[i, k] + off) % md[i, k]) lit[i, k]
+        s = s sprintf(fmt[i, k], lo[i, k] + (num[i, k] + off) % span[i, k]) lit[i, k]
       }
       print s; bytes += length(s) + 1
       if (i % 40 == 0) {                     # a chunk ends: maybe some warnings
