@@ -417,6 +417,17 @@ void wf_logs_rules_match(const char *str, size_t len, struct wf_logs_hit *hit)
     for (size_t i = 0; i < n; i++)
         low[i] = fold[s[i]];
     s = low;
+    /* Maven [INFO] lines only ever count as build summaries ("BUILD
+     * FAILURE"); everything else they say ("Tests run: 3, Failures: 0")
+     * is progress. Most lines of a Maven log take this exit. */
+    if (mvn_info) {
+        if (find(s, n, "build failure") || find(s, n, "build failed"))
+            set(hit, WF_LOGS_KIND_BUILD, 1.0f);
+        else if (find(s, n, "failed to execute goal") || find(s, n, "unsuccessful"))
+            set(hit, WF_LOGS_KIND_BUILD, 2.0f);
+        hit->noise = hit->score == 0;
+        return;
+    }
 
     /* "NullPointerException" is one, "exceptiongroup" or "test_exception_x" not */
     int exc_word = 0;

@@ -6,6 +6,8 @@
  */
 #include "text.h"
 
+#include <string.h>
+
 #define ESC 0x1b
 #define BEL 0x07
 
@@ -60,6 +62,13 @@ size_t wf_text_strip_ansi(const char *src, size_t len, char *dst)
 {
     const unsigned char *s = (const unsigned char *)src;
     size_t i = 0, o = 0;
+    /* Most lines hold nothing to strip: three vectorised scans beat one
+     * byte loop. */
+    if (!memchr(src, ESC, len) && !memchr(src, '^', len) && !memchr(src, '\0', len)) {
+        if (dst != src)
+            memmove(dst, src, len);
+        return len;
+    }
     while (i < len) {
         unsigned char c = s[i];
         if (c == ESC) {
