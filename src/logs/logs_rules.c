@@ -452,7 +452,9 @@ void wf_logs_rules_match(const char *str, size_t len, struct wf_logs_hit *hit)
         while (b > 0 && (is_alpha(s[b - 1]) || is_digit(s[b - 1])))
             b--;
         /* a class name: "TypeError:", not "onError:" */
-        error_class = b < at && orig[b] >= 'A' && orig[b] <= 'Z' && at + 5 < n && s[at + 5] == ':';
+        error_class = at - b >= 2 && orig[b] >= 'A' && orig[b] <= 'Z' && orig[b + 1] >= 'a' &&
+                      orig[b + 1] <= 'z' && (b == 0 || s[b - 1] != '-') &&
+                      (at + 5 == n || s[at + 5] == ':' || s[at + 5] == ' ');
     }
     int fail_word = has(&k, KW_FAIL) && word_at(s, n, k.pos[KW_FAIL], 4, "ed,ure,ures,ing,s");
     if (has(&k, KW_ERROR) && !err_word) {
@@ -521,8 +523,8 @@ void wf_logs_rules_match(const char *str, size_t len, struct wf_logs_hit *hit)
         set(hit, WF_LOGS_KIND_COMPILER, 2.2f);
 
     if (find(s, n, "<<< failure!") || find(s, n, "<<< error!") || find(s, n, "--- fail:") ||
-        (has(&k, KW_ASSERT) &&
-         (err_word || error_class || has(&k, KW_FAIL) || has(&k, KW_EXCEPTION))) ||
+        (has(&k, KW_ASSERT) && (err_word || error_class || has(&k, KW_FAIL) ||
+                                has(&k, KW_EXCEPTION) || starts_with(orig, n, "E   "))) ||
         (has(&k, KW_EXPECTED) && (has(&k, KW_BUTWAS) || find(s, n, "but got") ||
                                   find(s, n, "received") || find(s, n, "actual"))) ||
         nonzero_after(s, n, "failures:") || find(s, n, "there are test failures") ||

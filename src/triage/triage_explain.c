@@ -230,6 +230,10 @@ static int package(const char *s, size_t n, const char **out, size_t *out_len)
         while (p + L < end && p[L] != ' ' && p[L] != '\'' && p[L] != '"' && p[L] != '`' &&
                p[L] != ',' && p[L] != ';')
             L++;
+        /* "Could not resolve dependency:", "... resolve host": not a package */
+        if (L >= 2 &&
+            (wf_text_find_ci(p, L, "dependenc") == p || wf_text_find_ci(p, L, "host") == p))
+            continue;
         if (L >= 2 && strcmp(after[i], "module ") != 0) {
             *out = p;
             *out_len = L;
