@@ -529,6 +529,7 @@ void wf_logs_rules_match(const char *str, size_t len, struct wf_logs_hit *hit)
                                   find(s, n, "received") || find(s, n, "actual"))) ||
         nonzero_after(s, n, "failures:") || find(s, n, "there are test failures") ||
         find(s, n, "tests failed") || find(s, n, "test failed") ||
+        (has(&k, KW_EXITCODE) && find(s, n, "no tests found")) ||
         (fail_word && (find(s, n, "test") || find(s, n, "spec") || find(s, n, "::"))) ||
         starts_with(orig, n, "FAILED ") || starts_with(orig, n, "FAIL "))
         set(hit, WF_LOGS_KIND_TEST, zero_summary ? 0.0f : 2.5f);
@@ -557,7 +558,8 @@ void wf_logs_rules_match(const char *str, size_t len, struct wf_logs_hit *hit)
         (has(&k, KW_AUTHN) && (fail_word || has(&k, KW_ERROR) || find(s, n, "required"))) ||
         (has(&k, KW_CREDENTIAL) && (fail_word || err_word || has(&k, KW_INVALID) ||
                                     has(&k, KW_NOTFOUND) || has(&k, KW_COULDNOT))) ||
-        find(s, n, "not accessible by integration") || find(s, n, "input required and not supp"))
+        find(s, n, "not accessible by integration") || find(s, n, "input required and not supp") ||
+        (has(&k, KW_FATAL) && (find(s, n, "dubious ownership") || find(s, n, "unsafe repository"))))
         set(hit, WF_LOGS_KIND_PERMISSION, 2.5f);
 
     if (has(&k, KW_REFUSED) || has(&k, KW_RESET) || has(&k, KW_ECONNRESET) ||

@@ -99,6 +99,7 @@ static void test_environment_kinds(void **state)
          "time of 360 minutes.",
          WF_LOGS_KIND_RESOURCE},
         {"git@github.com: Permission denied (publickey).", WF_LOGS_KIND_PERMISSION},
+        {"fatal: detected dubious ownership in repository at '/work'", WF_LOGS_KIND_PERMISSION},
         {"curl: (6) Could not resolve host: registry.example.com", WF_LOGS_KIND_NETWORK},
         {"npm ERR! network read ECONNRESET", WF_LOGS_KIND_NETWORK},
         {"Error: .github/workflows/ci.yml: Invalid workflow file", WF_LOGS_KIND_CONFIG},
