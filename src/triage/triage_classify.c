@@ -167,6 +167,11 @@ int wf_triage_features(const struct wf_logs_result *r, struct wf_ml_feat **feats
     for (size_t b = 0; b < r->n_blocks && b < FEAT_BLOCKS && !rc; b++) {
         const struct wf_logs_block *blk = &r->blocks[b];
         float w = b == 0 ? 1.0f : 0.5f;
+        /* when the best line is only an exit status or a summary, the
+         * output around it is what says what failed */
+        int generic = blk->kind == WF_LOGS_KIND_EXIT || blk->kind == WF_LOGS_KIND_BUILD ||
+                      blk->kind == WF_LOGS_KIND_ERROR;
+        float key_w = generic ? 0.75f : 1.5f, text_w = generic ? 1.0f : 0.5f;
         char kind[48];
         int kl = snprintf(kind, sizeof(kind), "kind:%s", wf_logs_kind_name(blk->kind));
         rc = add(&f, kind, (size_t)kl, 2.0f * w);
@@ -176,7 +181,7 @@ int wf_triage_features(const struct wf_logs_result *r, struct wf_ml_feat **feats
             wf_text_mask(blk->key_line, kn > FEAT_TEXT_BYTES ? FEAT_TEXT_BYTES : kn, &m) == WF_OK &&
             m.len) {
             wf_text_lower(m.p, m.len, m.p);
-            rc = add_words(&f, "k", m.p, m.len, 1.5f * w);
+            rc = add_words(&f, "k", m.p, m.len, key_w * w);
         }
         /* the block text, line by line, masked */
         const char *t = blk->text;
@@ -187,7 +192,7 @@ int wf_triage_features(const struct wf_logs_result *r, struct wf_ml_feat **feats
             wf_buf_reset(&m);
             if (wf_text_mask(t, L, &m) == WF_OK && m.len) {
                 wf_text_lower(m.p, m.len, m.p);
-                rc = add_words(&f, "t", m.p, m.len, 0.5f * w);
+                rc = add_words(&f, "t", m.p, m.len, text_w * w);
             }
             left -= nl ? L + 1 : L;
             t += nl ? L + 1 : L;
