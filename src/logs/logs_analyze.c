@@ -28,7 +28,7 @@
 #define RECENCY 1.0         /* bonus of a block at the very end of the log */
 #define OUTSIDE_FACTOR 0.5  /* blocks outside every failed CI step */
 #define GENERIC_PENALTY 0.5 /* blocks of generic evidence only */
-#define SELECT_RATIO 0.4    /* blocks scoring below this share of the best are dropped */
+#define SELECT_RATIO 0.6    /* blocks scoring below this share of the best are dropped */
 
 struct cand {
     size_t start, end; /* 1-based line range */
