@@ -3,7 +3,7 @@
 # Installs the Debian packages WorkflowAI needs, only those missing.
 # Usage: scripts/deps.sh [build|test|fuzz|bench]   (each implies the ones before)
 set -euo pipefail
-want=(build-essential cmake pkg-config libjansson-dev)
+want=(build-essential cmake pkg-config libjansson-dev libpcre2-dev)
 case "${1:-build}" in
   test)  want+=(libcmocka-dev clang-format) ;;
   fuzz)  want+=(libcmocka-dev clang libclang-rt-14-dev) ;;

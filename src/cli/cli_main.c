@@ -20,6 +20,7 @@ static const struct {
     {"triage", wf_cli__triage, "explain a failed CI log: failing step, lines, category, fix"},
     {"train", wf_cli__train, "retrain a model from labelled data (train triage DATA...)"},
     {"eval", wf_cli__eval, "score extraction, templates or categories on labelled data"},
+    {"redact", wf_cli__redact, "mask secrets and personal data in a log (redact FILE|-)"},
     {"version", cmd_version, "print the version"},
 };
 
