@@ -28,7 +28,8 @@ static void usage(FILE *f)
                "                    instead of the redacted text\n"
                "  --config FILE     key = value settings: key, emails, ips, disable, allow\n"
                "                    (format: docs/internals/redact.md)\n"
-               "  --list-rules      print the rule ids and what they find\n"
+               "  --list-rules      print the rules: id, default, keywords, description\n"
+               "                    (tab-separated)\n"
                "  -h, --help        show this help\n\n"
                "Exit status: 0 done, 1 unreadable input or bad config, 2 bad usage.\n");
 }
@@ -52,15 +53,15 @@ static void on_finding(void *ctx, const struct wf_redact_finding *f)
     rep->first = 0;
 }
 
+/* One rule a line, tab-separated: id, default (on/off), pre-filter
+ * keywords ('|'-separated, "-" when a precheck decides), description. */
 static int list_rules(void)
 {
     size_t n;
     const struct wf_redact_rule *t = wf_redact_rules(&n);
     for (size_t i = 0; i < n; i++)
-        printf("%-24s %s%s\n", t[i].id, t[i].desc,
-               t[i].group == WF_REDACT_EMAIL ? " [emails, on by default]"
-               : t[i].group == WF_REDACT_IP  ? " [ips, off by default]"
-                                             : "");
+        printf("%s\t%s\t%s\t%s\n", t[i].id, t[i].group == WF_REDACT_IP ? "off" : "on",
+               t[i].keywords ? t[i].keywords : "-", t[i].desc);
     return WF_CLI_EXIT_OK;
 }
 

@@ -47,7 +47,8 @@ struct wf_redact_rule {
     const char *label;    /* the <label> of the placeholder */
     enum wf_redact_group group;
     int block; /* 1: a match without its END marker opens a multi-line block */
-    /* Optional cheap test run instead of keywords: 1 when the line may match. */
+    /* Optional cheap test of the line: 1 when it may match. Without keywords
+     * it replaces them; with keywords both must pass. */
     int (*precheck)(const char *s, size_t len);
     /* Optional test of a candidate secret (Luhn for card numbers): 1 keeps it. */
     int (*validate)(const char *s, size_t len);

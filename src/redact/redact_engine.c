@@ -43,6 +43,7 @@ struct wf_redactor {
     struct crule rules[MAX_RULES]; /* enabled rules */
     int n_rules;
     uint64_t precheck_mask;     /* rules with a precheck instead of keywords */
+    uint64_t both_mask;         /* rules with keywords and a precheck: both must pass */
     uint64_t single[256];       /* one-byte keywords: rule bits per lowercase byte */
     uint8_t bigrams[65536 / 8]; /* bitmap of keyword first bigrams */
     struct kw *kws;             /* owned, sorted by bigram */
@@ -182,6 +183,8 @@ int wf_redact_new(const struct wf_redact_opts *opts, struct wf_redactor **out)
                     goto fail;
                 p += n + (p[n] == '|');
             }
+            if (ru->precheck)
+                r->both_mask |= 1ull << slot;
         } else {
             r->precheck_mask |= 1ull << slot;
         }
@@ -452,6 +455,11 @@ static int redact_body(struct wf_redactor *r, const char *s, size_t len, struct 
         return wf_buf_append(out, s, len);
     }
     m &= ~(1ull << ALLOW_BIT);
+    for (uint64_t bm = m & r->both_mask; bm; bm &= bm - 1) {
+        int slot = __builtin_ctzll(bm);
+        if (!r->rules[slot].rule->precheck(s, len))
+            m &= ~(1ull << slot);
+    }
     for (uint64_t pm = r->precheck_mask; pm; pm &= pm - 1) {
         int slot = __builtin_ctzll(pm);
         if (r->rules[slot].rule->precheck(s, len))

@@ -71,6 +71,13 @@ static int not_identifier(const char *s, size_t len)
     return words < 2;
 }
 
+/* user:password@host needs an '@' besides the "://" keyword: Maven and
+ * npm print thousands of plain download URLs. */
+static int has_at(const char *s, size_t len)
+{
+    return memchr(s, '@', len) != NULL;
+}
+
 /* Key names whose value is a secret (word parts of the key). */
 #define SECRET_KEY_WORDS                                                                           \
     "(?i:passwords?|passwd|pass|secrets?|tokens?|api[_\\-]?keys?|access[_\\-]?keys?|private[_\\-]" \
@@ -163,7 +170,7 @@ static const struct wf_redact_rule rules[] = {
      {"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq0 ci@runner", NULL}},
     {"url-credentials", "password of user:password@ in URLs and DSNs",
      "(?<![A-Za-z0-9+.\\-])[A-Za-z][A-Za-z0-9+.\\-]{1,30}://[^\\s:/@\"'<>]{1,128}:" NOT_A_VALUE
-     "([^\\s/@\"'<>]{1,256})@[^\\s/@]", "://", 0, "url-credentials", WF_REDACT_SECRET, 0, NULL, NULL,
+     "([^\\s/@\"'<>]{1,256})@[^\\s/@]", "://", 0, "url-credentials", WF_REDACT_SECRET, 0, has_at, NULL,
      {"DATABASE_URL=postgres://app:s3cr3t-P4ss@db.internal:5432/app",
       "Cloning https://deploy:hunter22@git.example.com/acme/repo.git",
       "amqp://guest:guest@localhost:5672/", NULL},
