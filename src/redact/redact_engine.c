@@ -15,8 +15,9 @@
 #include <pcre2.h>
 #include <string.h>
 
-#define MAX_RULES 63
-#define ALLOW_BIT 63 /* pre-filter bit of the inline "workflowai:allow" marker */
+#define MAX_RULES 62
+#define ALLOW_BIT 63       /* pre-filter bit of the inline "workflowai:allow" marker */
+#define PLACEHOLDER_BIT 62 /* pre-filter bit of "[REDACTED:" */
 #define ALLOW_MARKER "workflowai:allow"
 #define MAX_SPANS_PER_LINE 65536u
 #define TRUNC_BACKOFF 1024u /* bytes a truncated line may give back to end at a blank */
@@ -189,7 +190,8 @@ int wf_redact_new(const struct wf_redact_opts *opts, struct wf_redactor **out)
             r->precheck_mask |= 1ull << slot;
         }
     }
-    if ((rc = add_keyword(r, ALLOW_MARKER, strlen(ALLOW_MARKER), ALLOW_BIT, &kw_cap)) != WF_OK)
+    if ((rc = add_keyword(r, ALLOW_MARKER, strlen(ALLOW_MARKER), ALLOW_BIT, &kw_cap)) != WF_OK ||
+        (rc = add_keyword(r, "[redacted:", 10, PLACEHOLDER_BIT, &kw_cap)) != WF_OK)
         goto fail;
     if (r->n_kws)
         qsort(r->kws, r->n_kws, sizeof(*r->kws), kw_cmp);
@@ -413,6 +415,47 @@ static const char *find_mem(const char *h, size_t hl, const char *n, size_t nl)
     return NULL;
 }
 
+/* Length of the placeholder "[REDACTED:<label>:<4 hex>]" at s, or 0. Only
+ * the exact shape counts, so wrapping a real token in "[REDACTED:" does not
+ * hide it. */
+static size_t placeholder_at(const char *s, size_t len)
+{
+    size_t i = 10, j;
+    if (len < 17 || memcmp(s, "[REDACTED:", 10) != 0)
+        return 0;
+    while (i < len && i < 60 &&
+           ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+        i++;
+    if (i == 10 || i + 6 > len || s[i] != ':')
+        return 0;
+    for (j = i + 1; j < i + 5; j++)
+        if (!((s[j] >= '0' && s[j] <= '9') || (s[j] >= 'a' && s[j] <= 'f')))
+            return 0;
+    return s[j] == ']' ? j + 1 : 0;
+}
+
+/* Redacting redacted text changes nothing: candidates overlapping one of
+ * our placeholders ("secret-assignment:1a2b]" looks like a key and a
+ * value) are dropped. */
+static void drop_placeholders(struct wf_redactor *r, const char *s, size_t len, size_t forced_end,
+                              size_t *n)
+{
+    for (const char *p = s; (p = find_mem(p, (size_t)(s + len - p), "[REDACTED:", 10)) != NULL;) {
+        size_t pl = placeholder_at(p, (size_t)(s + len - p));
+        if (!pl) {
+            p++;
+            continue;
+        }
+        size_t ps = (size_t)(p - s), pe = ps + pl, k = 0;
+        for (size_t i = 0; i < *n; i++)
+            if (r->spans[i].end <= ps || r->spans[i].start >= pe ||
+                (forced_end && r->spans[i].start == 0 && r->spans[i].end == forced_end))
+                r->spans[k++] = r->spans[i];
+        *n = k;
+        p += pl;
+    }
+}
+
 /* The line body: s[0..len) already capped. */
 static int redact_body(struct wf_redactor *r, const char *s, size_t len, struct wf_buf *out,
                        size_t *n_found)
@@ -454,7 +497,8 @@ static int redact_body(struct wf_redactor *r, const char *s, size_t len, struct 
             *n_found = 0;
         return wf_buf_append(out, s, len);
     }
-    m &= ~(1ull << ALLOW_BIT);
+    int has_placeholder = (m >> PLACEHOLDER_BIT) & 1;
+    m &= ~(1ull << ALLOW_BIT | 1ull << PLACEHOLDER_BIT);
     for (uint64_t bm = m & r->both_mask; bm; bm &= bm - 1) {
         int slot = __builtin_ctzll(bm);
         if (!r->rules[slot].rule->precheck(s, len))
@@ -469,6 +513,8 @@ static int redact_body(struct wf_redactor *r, const char *s, size_t len, struct 
         if ((rc = run_rule(r, __builtin_ctzll(m), s, len, &n)) != WF_OK)
             return rc;
     }
+    if (has_placeholder && n)
+        drop_placeholders(r, s, len, forced_end, &n);
     if (n > 1)
         qsort(r->spans, n, sizeof(*r->spans), span_cmp);
     /* merge overlaps: an overlapping secret widens the one before it, so

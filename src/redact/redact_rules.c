@@ -185,9 +185,19 @@ static const struct wf_redact_rule rules[] = {
       "{\"api_key\": \"k-9f8e7d6c\", \"x\": 1}"},
      {"password: ${{ secrets.DB_PASSWORD }}", "token: ***", "Tokenizer=bert-base",
       "secret: true"}},
+    {"cli-secret-flag", "value of a --password/--token/--secret style command-line flag",
+     "(?<![A-Za-z0-9\\-])--(?:[A-Za-z0-9]+-)*(?i:password|passwd|token|secret|api-?key|access-key|"
+     "secret-key|client-secret)(?:=|\\s+)" NOT_A_VALUE "(?!-)(?|\"([^\"]{1,256})\"|'([^']{1,256})'|"
+     "([^\\s\"']{1,256}))",
+     "password|passwd|token|secret|apikey|api-key|access-key", 0, "cli-secret-flag",
+     WF_REDACT_SECRET, 0, NULL, NULL,
+     {"docker login --password s3cr3tP4ss -u me", "gh auth login --with-token --token=abc123def",
+      "vault login --client-secret 'x y z'", NULL},
+     {"docker login -u acme --password-stdin", "kubectl --token-file /run/token get pods",
+      "--password - reads it from stdin", NULL}},
     {"auth-header", "Authorization: Bearer/Basic/Token header values and bare Bearer tokens",
      "(?|(?i:authorization)[\"']?\\s*[:=]\\s*[\"']?(?:(?i:bearer|basic|token|digest|negotiate)\\s+)?"
-     NOT_A_VALUE "([^\\s\"',]{4,4096})|(?<![A-Za-z0-9])(?i:bearer)\\s+(?=[A-Za-z._~+/\\-]*[0-9])"
+     NOT_A_VALUE "(?!(?i:bearer|basic|token|digest|negotiate)\\b)" "([^\\s\"',]{4,4096})|(?<![A-Za-z0-9])(?i:bearer)\\s+(?=[A-Za-z._~+/\\-]*[0-9])"
      "([A-Za-z0-9._~+/\\-]{16,4096}=*))",
      "authorization|bearer", 0, "auth-header", WF_REDACT_SECRET, 0, NULL, NULL,
      {"> Authorization: Bearer 8f14e45fceea167a5a36dedd4bea2543",

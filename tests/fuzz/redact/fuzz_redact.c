@@ -93,6 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < out.len; i++)
         nl_out += out.p[i] == '\n';
     assert(nl_in == nl_out);
+
     wf_buf_cleanup(&out);
     wf_redact_free(r);
     return 0;

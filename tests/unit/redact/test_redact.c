@@ -114,6 +114,44 @@ static void test_table_negatives_all_rules(void **state)
     wf_redact_free(r);
 }
 
+/* Redacting a redacted line changes nothing (placeholders look like
+ * "key: value" to secret-assignment), and only the exact placeholder shape
+ * is trusted: a token wrapped in "[REDACTED:" is still masked. Masking can
+ * change a neighbour's context, so this holds per line of the table, not
+ * for every possible input. */
+static void test_idempotent(void **state)
+{
+    (void)state;
+    size_t n;
+    const struct wf_redact_rule *t = wf_redact_rules(&n);
+    struct sink s = {0};
+    struct wf_redactor *r;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < 4 && t[i].tp[k]; k++) {
+            r = make(NULL, &s, NULL, 0); /* fresh: a key block stays open */
+            char *once = redact1(r, t[i].tp[k]);
+            wf_redact_free(r);
+            r = make(NULL, &s, NULL, 0);
+            s.n = 0;
+            char *twice = redact1(r, once);
+            if (strcmp(once, twice) != 0 || s.n)
+                fail_msg("not idempotent: \"%s\" -> \"%s\" -> \"%s\"", t[i].tp[k], once, twice);
+            wf_free(once);
+            wf_free(twice);
+            wf_redact_free(r);
+        }
+    }
+    s.n = 0;
+    r = make(NULL, &s, NULL, 0);
+    char *a = redact1(r, "[REDACTED:ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8] "
+                         "[REDACTED:x:12345] token=[REDACTED:x:1234]");
+    assert_null(strstr(a, "ghp_"));
+    assert_non_null(strstr(a, "] [REDACTED:x:12345] token=[REDACTED:x:1234]"));
+    assert_int_equal(s.n, 1);
+    wf_free(a);
+    wf_redact_free(r);
+}
+
 static void test_placeholder_keyed(void **state)
 {
     (void)state;
@@ -353,13 +391,10 @@ static void test_config(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table_positives),
-        cmocka_unit_test(test_table_negatives_all_rules),
-        cmocka_unit_test(test_placeholder_keyed),
-        cmocka_unit_test(test_pem_block),
-        cmocka_unit_test(test_allow),
-        cmocka_unit_test(test_odd_input),
-        cmocka_unit_test(test_config),
+        cmocka_unit_test(test_table_positives), cmocka_unit_test(test_table_negatives_all_rules),
+        cmocka_unit_test(test_idempotent),      cmocka_unit_test(test_placeholder_keyed),
+        cmocka_unit_test(test_pem_block),       cmocka_unit_test(test_allow),
+        cmocka_unit_test(test_odd_input),       cmocka_unit_test(test_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
