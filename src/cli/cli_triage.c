@@ -17,7 +17,8 @@ static void usage(FILE *f)
                "(ranked blocks with 1-based line numbers), a category with a confidence, a\n"
                "signature shared by the same failure in other runs, a root cause and next\n"
                "steps. Reads GitHub Actions, GitLab, Jenkins, Travis and plain build logs;\n"
-               "'-' reads standard input. Secrets in the excerpt are masked.\n\n"
+               "'-' reads standard input. Every line is redacted (secrets, e-mail\n"
+               "addresses) before it is analysed; nothing is printed in the clear.\n\n"
                "options:\n"
                "  --pass LOG        a log of a passing run of the same job: lines it also has\n"
                "                    count for less, new lines stand out\n"
@@ -27,6 +28,9 @@ static void usage(FILE *f)
                "  --model FILE      classify with this model instead of the built-in one\n"
                "                    (see 'workflowai train triage')\n"
                "  --max-blocks N    excerpt blocks to report, 1-64 (default 5)\n"
+               "  --redact-config F allowlists, key and e-mail/IP switches for the\n"
+               "                    redaction every line goes through first (format:\n"
+               "                    docs/internals/redact.md)\n"
                "  -h, --help        show this help\n\n"
                "Exit status: 0 report printed, 1 unreadable input or model, 2 bad usage.\n");
 }
@@ -34,9 +38,11 @@ static void usage(FILE *f)
 enum fmt { FMT_TEXT, FMT_JSON, FMT_LINES };
 
 static int run(const char *path, const char *pass, const char *model_path, enum fmt fmt,
-               size_t max_blocks)
+               size_t max_blocks, const char *redact_path)
 {
     struct wf_ml_model *model = NULL;
+    struct wf_redact_config rcfg;
+    int have_rcfg = 0;
     struct wf_triage *t = NULL;
     struct wf_triage_result res;
     struct wf_buf out;
@@ -60,7 +66,29 @@ static int run(const char *path, const char *pass, const char *model_path, enum 
             goto out;
         }
     }
-    struct wf_triage_opts o = {model, max_blocks};
+    if (redact_path) {
+        char *text;
+        size_t len, err_line = 0;
+        struct wf_buf err;
+        rc = wf_read_file(redact_path, WF_REDACT_MAX_CONFIG_BYTES, &text, &len);
+        if (rc) {
+            wf_cli__fail(1, "triage", "cannot read redaction config '%s': %s", redact_path,
+                         wf_strerror(rc));
+            goto out;
+        }
+        wf_buf_init(&err, 4096);
+        rc = wf_redact_config_parse(&rcfg, text, len, &err_line, &err);
+        wf_free(text);
+        have_rcfg = 1;
+        if (rc) {
+            wf_cli__fail(1, "triage", "%s:%zu: %s", redact_path, err_line,
+                         err.p ? err.p : wf_strerror(rc));
+            wf_buf_cleanup(&err);
+            goto out;
+        }
+        wf_buf_cleanup(&err);
+    }
+    struct wf_triage_opts o = {model, max_blocks, have_rcfg ? &rcfg.opts : NULL};
     f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) {
         wf_cli__fail(1, "triage", "cannot open '%s': %s", path, wf_strerror(WF_ENOENT));
@@ -128,13 +156,15 @@ out:
     wf_free(buf);
     wf_triage_free(t);
     wf_ml_model_free(model);
+    if (have_rcfg)
+        wf_redact_config_cleanup(&rcfg);
     wf_buf_cleanup(&out);
     return code;
 }
 
 int wf_cli__triage(int argc, char **argv)
 {
-    const char *path = NULL, *pass = NULL, *model = NULL;
+    const char *path = NULL, *pass = NULL, *model = NULL, *redact = NULL;
     enum fmt fmt = FMT_TEXT;
     size_t max_blocks = 0;
     for (int i = 1; i < argc; i++) {
@@ -147,7 +177,8 @@ int wf_cli__triage(int argc, char **argv)
         } else if (strcmp(a, "--lines") == 0) {
             fmt = FMT_LINES;
         } else if (strcmp(a, "--pass") == 0 || strcmp(a, "--format") == 0 ||
-                   strcmp(a, "--model") == 0 || strcmp(a, "--max-blocks") == 0) {
+                   strcmp(a, "--model") == 0 || strcmp(a, "--max-blocks") == 0 ||
+                   strcmp(a, "--redact-config") == 0) {
             if (i + 1 >= argc)
                 return wf_cli__fail(WF_CLI_EXIT_USAGE, "triage", "%s needs a value", a);
             const char *v = argv[++i];
@@ -155,6 +186,8 @@ int wf_cli__triage(int argc, char **argv)
                 pass = v;
             } else if (strcmp(a, "--model") == 0) {
                 model = v;
+            } else if (strcmp(a, "--redact-config") == 0) {
+                redact = v;
             } else if (strcmp(a, "--max-blocks") == 0) {
                 long n;
                 if (wf_parse_long(v, 1, WF_LIMIT_BLOCKS, &n))
@@ -180,5 +213,5 @@ int wf_cli__triage(int argc, char **argv)
     }
     if (!path)
         return wf_cli__fail(WF_CLI_EXIT_USAGE, "triage", "missing the log to triage (FILE or -)");
-    return run(path, pass, model, fmt, max_blocks);
+    return run(path, pass, model, fmt, max_blocks, redact);
 }

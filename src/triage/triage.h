@@ -6,13 +6,14 @@
  * a trained linear model, a stable signature, a root cause and fix steps
  * built from extracted facts, and references. Streams: memory is bounded
  * whatever the log size. Formats the result as text, JSON or line ranges.
- * Depends on logs, ml (and search, llm once they land).
+ * Depends on logs, ml, redact (and search, llm once they land).
  */
 #ifndef WF_TRIAGE_H
 #define WF_TRIAGE_H
 
 #include "logs/logs.h"
 #include "ml/ml.h"
+#include "redact/redact.h"
 #include "util/util.h"
 
 /* Failure taxonomy: name, description. docs/triage-json.md documents it. */
@@ -84,8 +85,9 @@ int wf_triage_cross_validate(const char *const *texts, const size_t *lens, size_
 /* ---- Pipeline ------------------------------------------------------------------ */
 
 struct wf_triage_opts {
-    const struct wf_ml_model *model; /* borrowed; NULL = the default model */
-    size_t max_blocks;               /* excerpt blocks; 0 = default (5) */
+    const struct wf_ml_model *model;     /* borrowed; NULL = the default model */
+    size_t max_blocks;                   /* excerpt blocks; 0 = default (5) */
+    const struct wf_redact_opts *redact; /* borrowed; NULL = redaction defaults */
 };
 
 struct wf_triage_excerpt {

@@ -46,13 +46,10 @@ static int fact(struct ctx *c, enum wf_triage_fact_type t, const char *v, size_t
         return WF_OK;
     if (len > FACT_BYTES)
         len = FACT_BYTES;
-    struct wf_buf red;
-    wf_buf_init(&red, FACT_BYTES * 4);
-    int rc = wf_triage__redact(v, len, &red);
-    char *copy = rc ? NULL : wf_arena_strndup(c->arena, red.p ? red.p : "", red.len);
-    wf_buf_cleanup(&red);
+    /* the text was redacted before the analyzer saw it */
+    char *copy = wf_arena_strndup(c->arena, v, len);
     if (!copy)
-        return rc ? rc : WF_ENOMEM;
+        return WF_ENOMEM;
     c->facts[c->n].type = t;
     c->facts[c->n].value = copy;
     c->facts[c->n].line = line;

@@ -7,10 +7,6 @@
 
 #include "triage.h"
 
-/* Masks secrets in place-free fashion: appends `s` to `out` with tokens,
- * keys, passwords and credentials in URLs replaced by "[REDACTED]". */
-int wf_triage__redact(const char *s, size_t len, struct wf_buf *out);
-
 /* Fills facts, root cause and fix steps of a result whose logs, category
  * and failing step are set. Allocates in r->logs.arena. */
 int wf_triage__explain(struct wf_triage_result *r);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The triage pipeline: reader -> analyzer (with the passing log's line set,
+ * The triage pipeline: reader -> redactor -> analyzer (with the passing log's line set,
  * when given) -> classifier -> signature -> redacted excerpt -> facts, root
  * cause and fix steps. Input streams through in chunks of any size; memory
  * is bounded by the analyzer's caps and the passing-log set, never by the
@@ -18,23 +18,107 @@ struct wf_triage {
     struct wf_hset pass;
     struct wf_logs_reader *reader;
     struct wf_logs_analyzer *an;
+    struct wf_redactor *red; /* every failed-log line goes through it first */
+    struct wf_buf line;      /* the redacted line */
+    struct wf_buf step;      /* the redacted step name */
     uint64_t t0_ns;
 };
 
+/* Where a redacting reader callback sends the cleaned line. */
+struct redacting {
+    struct wf_redactor *red;
+    struct wf_buf *line, *step;
+    wf_logs_line_fn next;
+    void *next_ud;
+};
+
+/* Reader callback: redact the line (and its step name), then hand it on.
+ * Placeholders may make a line longer; it is capped like any other. */
+static int redact_then(void *ud, const struct wf_logs_line *ln)
+{
+    struct redacting *rd = ud;
+    struct wf_logs_line copy = *ln;
+    wf_buf_reset(rd->line);
+    int rc = wf_redact_line(rd->red, ln->text, ln->len, rd->line, NULL);
+    if (rc)
+        return rc;
+    copy.text = rd->line->p ? rd->line->p : "";
+    copy.len = rd->line->len < WF_LIMIT_LINE_BYTES ? rd->line->len : WF_LIMIT_LINE_BYTES;
+    if (ln->step) {
+        wf_buf_reset(rd->step);
+        /* step names go through the same redactor: one more "line" is
+         * harmless since findings carry no line numbers we report here */
+        rc = wf_redact_line(rd->red, ln->step, ln->step_len, rd->step, NULL);
+        if (rc)
+            return rc;
+        copy.step = rd->step->p ? rd->step->p : "";
+        copy.step_len = rd->step->len;
+    }
+    return rd->next(rd->next_ud, &copy);
+}
+
+static int redactor_new(const struct wf_triage *t, struct wf_redactor **out)
+{
+    struct wf_redact_opts o;
+    if (t->opts.redact) {
+        o = *t->opts.redact;
+    } else {
+        wf_redact_opts_init(&o);
+    }
+    o.on_finding = NULL; /* findings are counted, never reported from here */
+    o.ctx = NULL;
+    return wf_redact_new(&o, out);
+}
+
+/* Reads a passing log into the set of its lines' keys. Its lines are
+ * redacted too, so a secret that both logs print maps to the same
+ * placeholder and compares equal. */
+struct pass_reader {
+    struct wf_logs_reader *rd;
+    struct wf_redactor *red;
+    struct wf_buf line, step;
+    struct wf_logs_pass_ctx pc;
+    struct redacting chain;
+};
+
+static int pass_open(struct wf_triage *t, struct pass_reader *p)
+{
+    memset(p, 0, sizeof(*p));
+    wf_buf_init(&p->pc.scratch, WF_LIMIT_LINE_BYTES * 2);
+    wf_buf_init(&p->line, WF_LIMIT_LINE_BYTES * 4);
+    wf_buf_init(&p->step, WF_LIMIT_LINE_BYTES * 4);
+    p->pc.set = &t->pass;
+    int rc = wf_logs_reader_new(&p->rd);
+    if (!rc)
+        rc = redactor_new(t, &p->red);
+    p->chain = (struct redacting){p->red, &p->line, &p->step, wf_logs_pass_line, &p->pc};
+    return rc;
+}
+
+static int pass_feed(struct pass_reader *p, const char *s, size_t n)
+{
+    return wf_logs_reader_feed(p->rd, s, n, redact_then, &p->chain);
+}
+
+static int pass_close(struct pass_reader *p, int rc)
+{
+    if (!rc)
+        rc = wf_logs_reader_finish(p->rd, redact_then, &p->chain);
+    wf_logs_reader_free(p->rd);
+    wf_redact_free(p->red);
+    wf_buf_cleanup(&p->pc.scratch);
+    wf_buf_cleanup(&p->line);
+    wf_buf_cleanup(&p->step);
+    return rc;
+}
+
 static int pass_from_buffer(struct wf_triage *t, const char *pass, size_t len)
 {
-    struct wf_logs_reader *rd = NULL;
-    struct wf_logs_pass_ctx pc;
-    pc.set = &t->pass;
-    wf_buf_init(&pc.scratch, WF_LIMIT_LINE_BYTES * 2);
-    int rc = wf_logs_reader_new(&rd);
+    struct pass_reader p;
+    int rc = pass_open(t, &p);
     if (!rc)
-        rc = wf_logs_reader_feed(rd, pass, len, wf_logs_pass_line, &pc);
-    if (!rc)
-        rc = wf_logs_reader_finish(rd, wf_logs_pass_line, &pc);
-    wf_logs_reader_free(rd);
-    wf_buf_cleanup(&pc.scratch);
-    return rc;
+        rc = pass_feed(&p, pass, len);
+    return pass_close(&p, rc);
 }
 
 static int triage_alloc(const struct wf_triage_opts *opts, struct wf_triage **out)
@@ -48,6 +132,8 @@ static int triage_alloc(const struct wf_triage_opts *opts, struct wf_triage **ou
         t->opts.max_blocks = 5;
     t->lopts.max_blocks = t->opts.max_blocks;
     wf_hset_init(&t->pass, WF_LIMIT_PASS_LINES);
+    wf_buf_init(&t->line, WF_LIMIT_LINE_BYTES * 4);
+    wf_buf_init(&t->step, WF_LIMIT_LINE_BYTES * 4);
     t->t0_ns = wf_now_ns();
     int rc = WF_OK;
     if (!t->opts.model)
@@ -67,7 +153,14 @@ static int triage_start(struct wf_triage *t, int with_pass)
     int rc = wf_logs_reader_new(&t->reader);
     if (!rc)
         rc = wf_logs_analyzer_new(&t->lopts, &t->an);
+    if (!rc)
+        rc = redactor_new(t, &t->red);
     return rc;
+}
+
+static struct redacting chain_of(struct wf_triage *t)
+{
+    return (struct redacting){t->red, &t->line, &t->step, wf_logs_analyzer_line, t->an};
 }
 
 int wf_triage_new(const struct wf_triage_opts *opts, const char *pass, size_t pass_len,
@@ -95,40 +188,36 @@ int wf_triage_new_pass_file(const struct wf_triage_opts *opts, const char *pass_
     struct wf_triage *t;
     FILE *f = NULL;
     char *buf = NULL;
-    struct wf_logs_reader *rd = NULL;
-    struct wf_logs_pass_ctx pc;
-    wf_buf_init(&pc.scratch, WF_LIMIT_LINE_BYTES * 2);
+    struct pass_reader p;
     int rc = triage_alloc(opts, &t);
     if (rc)
         return rc;
-    pc.set = &t->pass;
     f = strcmp(pass_path, "-") == 0 ? stdin : fopen(pass_path, "rb");
     if (!f) {
         rc = WF_ENOENT;
         goto out;
     }
     buf = wf_malloc(1u << 16);
-    rc = buf ? wf_logs_reader_new(&rd) : WF_ENOMEM;
+    rc = buf ? pass_open(t, &p) : WF_ENOMEM;
+    if (!buf)
+        goto out;
     while (!rc) {
         size_t n = fread(buf, 1, 1u << 16, f);
         if (n)
-            rc = wf_logs_reader_feed(rd, buf, n, wf_logs_pass_line, &pc);
+            rc = pass_feed(&p, buf, n);
         if (n < (1u << 16)) {
             if (ferror(f))
                 rc = WF_EIO;
             break;
         }
     }
-    if (!rc)
-        rc = wf_logs_reader_finish(rd, wf_logs_pass_line, &pc);
+    rc = pass_close(&p, rc);
     if (!rc)
         rc = triage_start(t, 1);
 out:
     if (f && f != stdin)
         fclose(f);
     wf_free(buf);
-    wf_logs_reader_free(rd);
-    wf_buf_cleanup(&pc.scratch);
     if (rc) {
         wf_triage_free(t);
         return rc;
@@ -143,13 +232,17 @@ void wf_triage_free(struct wf_triage *t)
         return;
     wf_logs_analyzer_free(t->an);
     wf_logs_reader_free(t->reader);
+    wf_redact_free(t->red);
+    wf_buf_cleanup(&t->line);
+    wf_buf_cleanup(&t->step);
     wf_hset_cleanup(&t->pass);
     wf_free(t);
 }
 
 int wf_triage_feed(struct wf_triage *t, const char *p, size_t n)
 {
-    return wf_logs_reader_feed(t->reader, p, n, wf_logs_analyzer_line, t->an);
+    struct redacting chain = chain_of(t);
+    return wf_logs_reader_feed(t->reader, p, n, redact_then, &chain);
 }
 
 static int build_excerpt(struct wf_triage_result *r)
@@ -185,7 +278,7 @@ static int build_excerpt(struct wf_triage_result *r)
             if (red.len)
                 rc = wf_buf_putc(&red, '\n');
             if (!rc)
-                rc = wf_triage__redact(t, L, &red);
+                rc = wf_buf_append(&red, t, L); /* redacted on the way in */
             left -= nl ? L + 1 : L;
             t += nl ? L + 1 : L;
         }
@@ -205,7 +298,8 @@ int wf_triage_finish(struct wf_triage *t, struct wf_triage_result *out)
 {
     struct wf_triage_result r;
     memset(&r, 0, sizeof(r));
-    int rc = wf_logs_reader_finish(t->reader, wf_logs_analyzer_line, t->an);
+    struct redacting chain = chain_of(t);
+    int rc = wf_logs_reader_finish(t->reader, redact_then, &chain);
     if (!rc)
         rc = wf_logs_analyzer_finish(t->an, &r.logs);
     if (rc)

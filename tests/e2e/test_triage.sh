@@ -66,6 +66,17 @@ hasnt "token masked" "$TMP/out" "ghp_abcdefghij"
 hasnt "password masked" "$TMP/out" "Sup3rS3cretValue"
 has "mask shown" "$TMP/out" "REDACTED"
 
+# redaction switches reach triage: e-mails masked by default, kept when off
+printf 'build\nerror: cannot notify build-owner@example.com: mailbox unavailable\n' >"$TMP/mail.log"
+expect "e-mail masked by default" 0 "$BIN" triage --format json "$TMP/mail.log"
+hasnt "no e-mail in the report" "$TMP/out" "build-owner@example.com"
+printf 'emails = off\n' >"$TMP/redact.conf"
+expect "redaction config" 0 "$BIN" triage --format json --redact-config "$TMP/redact.conf" "$TMP/mail.log"
+has "e-mail kept with emails = off" "$TMP/out" "build-owner@example.com"
+printf 'emails = maybe\n' >"$TMP/bad.conf"
+expect "malformed redaction config" 1 "$BIN" triage --redact-config "$TMP/bad.conf" "$TMP/mail.log"
+has "config error names the line" "$TMP/err" "bad.conf:1"
+
 # training round trip: retrain from the bundled corpus, use the model
 expect "train triage" 0 "$BIN" train triage "$SRC"/data/triage-train/*.txt -o "$TMP/t.model" --version e2e-1
 has "train reports records" "$TMP/out" "on [0-9]+ records"
