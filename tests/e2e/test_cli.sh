@@ -6,13 +6,13 @@
 expect "no arguments is a usage error" 2 "$BIN"
 has "usage lists the commands" "$TMP/err" "triage"
 expect "--help" 0 "$BIN" --help
-for c in triage train eval version; do has "--help lists $c" "$TMP/out" "^  $c "; done
+for c in triage redact train eval version; do has "--help lists $c" "$TMP/out" "^  $c "; done
 expect "version" 0 "$BIN" version
 has "version prints a version" "$TMP/out" '^workflowai [0-9]+\.[0-9]+\.[0-9]+$'
 expect "--version" 0 "$BIN" --version
 expect "unknown command" 2 "$BIN" frobnicate
 has "unknown command is named" "$TMP/err" "frobnicate"
-for c in triage train eval "eval lines" "eval templates" "eval category"; do
+for c in triage redact train eval "eval lines" "eval templates" "eval category"; do
   expect "$c --help" 0 $BIN $c --help
   has "$c --help shows usage" "$TMP/out" "^usage: workflowai $c"
 done
