@@ -48,6 +48,7 @@ fuzz:
 bench: build
 	@scripts/deps.sh bench
 	@bench/run.sh $(BIN)
+	@bench/redact.sh $(BIN)
 
 clean:
 	rm -rf build
