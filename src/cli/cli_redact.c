@@ -26,7 +26,9 @@ static void usage(FILE *f)
                "options:\n"
                "  --report json     print the findings (rule, line, column, length) as JSON\n"
                "                    instead of the redacted text\n"
-               "  --config FILE     key = value settings: key, emails, ips, disable, allow\n"
+               "  --config FILE     key = value settings: key, emails, ips, disable, allow,\n"
+               "                    allow_path (an input matching an allow_path glob is\n"
+               "                    passed through as it is)\n"
                "                    (format: docs/internals/redact.md)\n"
                "  --list-rules      print the rules: id, default, keywords, description\n"
                "                    (tab-separated)\n"
@@ -115,6 +117,7 @@ static int run(const char *path, const char *config, int json)
         wf_cli__fail(1, "redact", "%s", wf_strerror(rc));
         goto out;
     }
+    int passthrough = wf_redact_path_allowed(&opts, path);
     f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) {
         wf_cli__fail(1, "redact", "cannot open '%s': %s", path, wf_strerror(WF_ENOENT));
@@ -138,9 +141,14 @@ static int run(const char *path, const char *config, int json)
             }
             eof = 1;
         }
-        rc = wf_redact_feed(r, buf, n, &out);
-        if (!rc && eof)
-            rc = wf_redact_finish(r, &out);
+        if (passthrough) {
+            /* an allow_path input: copied as it is, nothing reported */
+            rc = json ? WF_OK : wf_buf_append(&out, buf, n);
+        } else {
+            rc = wf_redact_feed(r, buf, n, &out);
+            if (!rc && eof)
+                rc = wf_redact_finish(r, &out);
+        }
         if (!rc)
             rc = rep.rc;
         if (rc) {
@@ -158,8 +166,9 @@ static int run(const char *path, const char *config, int json)
             wf_buf_reset(&out);
     }
     if (json) {
-        rc = wf_buf_appendf(&rep_buf, "%s],\n  \"n_findings\": %llu\n}\n", rep.first ? "" : "\n  ",
-                            (unsigned long long)wf_redact_n_findings(r));
+        rc = wf_buf_appendf(&rep_buf, "%s],\n  \"n_findings\": %llu%s\n}\n",
+                            rep.first ? "" : "\n  ", (unsigned long long)wf_redact_n_findings(r),
+                            passthrough ? ",\n  \"allowed_path\": true" : "");
         if (rc || fwrite(rep_buf.p, 1, rep_buf.len, stdout) != rep_buf.len) {
             wf_cli__fail(1, "redact", "cannot write the report");
             goto out;

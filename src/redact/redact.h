@@ -78,6 +78,9 @@ struct wf_redact_opts {
     size_t n_disable;
     const char *const *allow; /* PCRE2 regexes: a secret one of them matches is kept */
     size_t n_allow;
+    const char *const *allow_paths; /* fnmatch(3) globs of input paths left as they are
+                                       (fixtures, documented example logs); borrowed */
+    size_t n_allow_paths;
     /* Called for every finding, in input order (optional). */
     void (*on_finding)(void *ctx, const struct wf_redact_finding *f);
     void *ctx;
@@ -85,6 +88,11 @@ struct wf_redact_opts {
 
 /* Fills defaults: default key, emails on, IPs off, nothing disabled. */
 void wf_redact_opts_init(struct wf_redact_opts *o);
+
+/* 1 when `path` (an input file name) matches one of o->allow_paths: such
+ * an input is passed through unredacted by `workflowai redact`. "-"
+ * (stdin) never matches. Thread-safe. */
+int wf_redact_path_allowed(const struct wf_redact_opts *o, const char *path);
 
 /* A config file parsed into opts whose strings it owns. */
 struct wf_redact_config {

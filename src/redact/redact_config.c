@@ -8,6 +8,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "redact/redact.h"
 
+#include <fnmatch.h>
 #include <pcre2.h>
 #include <string.h>
 
@@ -65,8 +66,8 @@ static int fail(struct wf_buf *err, size_t *err_line, size_t line, int rc, const
 int wf_redact_config_parse(struct wf_redact_config *c, const char *text, size_t len,
                            size_t *err_line, struct wf_buf *err)
 {
-    const char **disable = NULL, **allow = NULL;
-    size_t line = 0, n_disable = 0, n_allow = 0;
+    const char **disable = NULL, **allow = NULL, **paths = NULL;
+    size_t line = 0, n_disable = 0, n_allow = 0, n_paths = 0;
     memset(c, 0, sizeof(*c));
     wf_arena_init(&c->arena, 4 * WF_REDACT_MAX_CONFIG_BYTES);
     wf_redact_opts_init(&c->opts);
@@ -75,7 +76,8 @@ int wf_redact_config_parse(struct wf_redact_config *c, const char *text, size_t 
         return fail(err, err_line, 0, WF_ETOOBIG, "config larger than 1 MiB%.*s", "", 0);
     disable = wf_arena_alloc(&c->arena, WF_REDACT_MAX_ALLOW * sizeof(*disable));
     allow = wf_arena_alloc(&c->arena, WF_REDACT_MAX_ALLOW * sizeof(*allow));
-    if (!disable || !allow)
+    paths = wf_arena_alloc(&c->arena, WF_REDACT_MAX_ALLOW * sizeof(*paths));
+    if (!disable || !allow || !paths)
         return WF_ENOMEM;
     const char *p = text, *end = text + len;
     while (p < end) {
@@ -135,6 +137,12 @@ int wf_redact_config_parse(struct wf_redact_config *c, const char *text, size_t 
                     return WF_ENOMEM;
                 i = j;
             }
+        } else if (is_word(k, kl, "allow_path")) {
+            if (n_paths == WF_REDACT_MAX_ALLOW)
+                return fail(err, err_line, line, WF_ETOOBIG, "too many allow_path globs%.*s", "",
+                            0);
+            if (!(paths[n_paths++] = wf_arena_strndup(&c->arena, v, vl)))
+                return WF_ENOMEM;
         } else if (is_word(k, kl, "allow")) {
             int ec;
             PCRE2_SIZE eoff;
@@ -154,14 +162,27 @@ int wf_redact_config_parse(struct wf_redact_config *c, const char *text, size_t 
                 return WF_ENOMEM;
         } else {
             return fail(err, err_line, line, WF_EFORMAT,
-                        "unknown key '%.*s' (keys: key, emails, ips, disable, allow)", k, kl);
+                        "unknown key '%.*s' (keys: key, emails, ips, disable, allow, allow_path)",
+                        k, kl);
         }
     }
     c->opts.disable = disable;
     c->opts.n_disable = n_disable;
     c->opts.allow = allow;
     c->opts.n_allow = n_allow;
+    c->opts.allow_paths = paths;
+    c->opts.n_allow_paths = n_paths;
     return WF_OK;
+}
+
+int wf_redact_path_allowed(const struct wf_redact_opts *o, const char *path)
+{
+    if (!o || !path || strcmp(path, "-") == 0)
+        return 0;
+    for (size_t i = 0; i < o->n_allow_paths; i++)
+        if (fnmatch(o->allow_paths[i], path, 0) == 0)
+            return 1;
+    return 0;
 }
 
 void wf_redact_config_cleanup(struct wf_redact_config *c)

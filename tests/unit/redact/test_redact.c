@@ -353,6 +353,7 @@ static void test_config(void **state)
                        "ips = on\n"
                        "disable = jwt, credit-card\n"
                        "allow = ^AKIAIOSFODNN7EXAMPLE$\n"
+                       "allow_path = tests/fixtures/*.log\n"
                        "\n";
     struct wf_redact_config c;
     struct wf_buf err;
@@ -365,6 +366,11 @@ static void test_config(void **state)
     assert_int_equal(c.opts.n_disable, 2);
     assert_string_equal(c.opts.disable[1], "credit-card");
     assert_int_equal(c.opts.n_allow, 1);
+    assert_int_equal(c.opts.n_allow_paths, 1);
+    assert_int_equal(wf_redact_path_allowed(&c.opts, "tests/fixtures/a.log"), 1);
+    assert_int_equal(wf_redact_path_allowed(&c.opts, "tests/fixtures/a.txt"), 0);
+    assert_int_equal(wf_redact_path_allowed(&c.opts, "build.log"), 0);
+    assert_int_equal(wf_redact_path_allowed(&c.opts, "-"), 0);
     struct wf_redactor *r = NULL;
     assert_int_equal(wf_redact_new(&c.opts, &r), WF_OK);
     char *a = redact1(r, "AKIAIOSFODNN7EXAMPLE x@y.example.com 10.0.0.1");
