@@ -12,6 +12,9 @@
 #   - grep -E -i -c with the alternation of the pre-filter keywords of every
 #     rule on by default (from `BIN redact --list-rules`): the cost of merely
 #     looking for the keywords;
+#   - grep -P -c with the alternation of the same rules' PCRE2 patterns
+#     (from `BIN redact --list-rules`), once: the same patterns without a
+#     pre-filter;
 #   - BIN redact LOG (redacted text to a file);
 #   - BIN redact LOG --report json.
 # MB means MiB. The goal is >= 200 MB/s for `redact` on one core.
@@ -47,6 +50,10 @@ cat "$log" >/dev/null   # page cache: every command reads from memory
 kw=$("$bin" redact --list-rules | awk -F'\t' '$2 == "on" && $3 != "-" { print $3 }' | tr '|' '\n' |
      sed 's/[][\.*^$()+?{}|/]/\\&/g' | sort -u | paste -sd'|')
 
+# The same rules' patterns as one PCRE alternation, for grep -P: what a
+# regex engine without our keyword pre-filter pays for the same rules.
+pat=$("$bin" redact --list-rules | awk -F'\t' '$2 == "on" { printf "%s(?:%s)", sep, $5; sep = "|" }')
+
 tmpd=$(mktemp -d "${TMPDIR:-/tmp}/wf-bench.XXXXXX")
 trap 'rm -rf "$tmpd"' EXIT
 now_ns() { date +%s%N; }
@@ -69,8 +76,9 @@ for ((i = 1; i <= runs; i++)); do
   timed json 0 "$bin" redact "$log" --report json
 done
 findings=$(awk -F': ' '/"n_findings"/ { print $2 }' "$tmpd/out")
+timed grepP 1 grep -P -c "$pat" "$log" # once: it is slow
 
-g=$(median grep); t=$(median text); j=$(median json)
+g=$(median grep); t=$(median text); j=$(median json); gp=$(median grepP)
 echo "WorkflowAI redact benchmark"
 echo "commit:  $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 echo "cpu:     $(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1), pinned: ${pin[*]:-no}"
@@ -78,6 +86,7 @@ echo "log:     $log ($(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1048576 }')
 echo
 printf '%-44s %8s %8s\n' "command (median of $runs)" "wall s" "MB/s"
 printf '%-44s %8s %8s\n' "grep -E -i -c <$(echo "$kw" | tr '|' '\n' | wc -l) rule keywords>" "$g" "$(mbps "$g")"
+printf '%-44s %8s %8s\n' "grep -P -c <the rules' patterns> (1 run)" "$gp" "$(mbps "$gp")"
 printf '%-44s %8s %8s\n' "workflowai redact" "$t" "$(mbps "$t")"
 printf '%-44s %8s %8s\n' "workflowai redact --report json" "$j" "$(mbps "$j")"
 echo "(grep counted $matches lines with a keyword; redact reported $findings findings)"

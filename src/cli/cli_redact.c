@@ -30,8 +30,8 @@ static void usage(FILE *f)
                "                    allow_path (an input matching an allow_path glob is\n"
                "                    passed through as it is)\n"
                "                    (format: docs/internals/redact.md)\n"
-               "  --list-rules      print the rules: id, default, keywords, description\n"
-               "                    (tab-separated)\n"
+               "  --list-rules      print the rules: id, default, keywords, description,\n"
+               "                    PCRE2 pattern (tab-separated)\n"
                "  -h, --help        show this help\n\n"
                "Exit status: 0 done, 1 unreadable input or bad config, 2 bad usage.\n");
 }
@@ -62,8 +62,8 @@ static int list_rules(void)
     size_t n;
     const struct wf_redact_rule *t = wf_redact_rules(&n);
     for (size_t i = 0; i < n; i++)
-        printf("%s\t%s\t%s\t%s\n", t[i].id, t[i].group == WF_REDACT_IP ? "off" : "on",
-               t[i].keywords ? t[i].keywords : "-", t[i].desc);
+        printf("%s\t%s\t%s\t%s\t%s\n", t[i].id, t[i].group == WF_REDACT_IP ? "off" : "on",
+               t[i].keywords ? t[i].keywords : "-", t[i].desc, t[i].pattern);
     return WF_CLI_EXIT_OK;
 }
 
