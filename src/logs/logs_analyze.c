@@ -791,6 +791,8 @@ int wf_logs_analyze_buffer(const char *log, size_t len, const char *pass, size_t
         rc = wf_logs_reader_finish(rd, wf_logs_analyzer_line, a);
     if (!rc)
         rc = wf_logs_analyzer_finish(a, out);
+    if (!rc)
+        out->n_bytes = wf_logs_reader_bytes(rd); /* exact, line ends included */
 out:
     wf_logs_analyzer_free(a);
     wf_logs_reader_free(rd);

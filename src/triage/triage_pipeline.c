@@ -304,6 +304,7 @@ int wf_triage_finish(struct wf_triage *t, struct wf_triage_result *out)
         rc = wf_logs_analyzer_finish(t->an, &r.logs);
     if (rc)
         return rc;
+    r.logs.n_bytes = wf_logs_reader_bytes(t->reader); /* exact, line ends included */
     r.exit_code = -1;
     if (r.logs.failing_step >= 0) {
         const struct wf_logs_step *s = &r.logs.steps[r.logs.failing_step];

@@ -20,6 +20,7 @@ for f in schema_version failing_step category confidence signature excerpt root_
   has "json has $f" "$TMP/sample.json" "\"$f\":"
 done
 has "json excerpt has line numbers" "$TMP/sample.json" '"excerpt":\[\{"start_line":[0-9]+,"end_line":[0-9]+,"score":[0-9.]+,"kind":"'
+has "json counts input bytes exactly" "$TMP/sample.json" "\"bytes\":$(wc -c <"$SAMPLE" | tr -d ' '),"
 sig=$(grep -oE '"signature":"[0-9a-f]{16}"' "$TMP/sample.json")
 [ -n "$sig" ] && pass "signature is 16 hex digits" || failt "signature format"
 
