@@ -74,10 +74,8 @@ struct wf_logs_analyzer {
     int open;
     struct pending gap[GAP_MAX];
     size_t n_gap;
-    struct pending prev;           /* the line before the current one */
     struct pending tail[TAIL_MAX]; /* recent output lines outside blocks (ring) */
     size_t tail_head, n_tail;
-    int prev_hit; /* prev had rule evidence */
     struct cand kept[WF_LIMIT_BLOCKS];
     size_t n_kept;
     struct steps ci;   /* CI-level steps (GitHub, GitLab, Jenkins, Travis) */
@@ -552,12 +550,6 @@ int wf_logs_analyzer_line(void *ud, const struct wf_logs_line *ln)
     } else if (!is_blank && !hit.noise && score >= START_MIN) {
         a->open = 1;
         a->n_gap = 0;
-        /* A stack frame or indented detail opening a block pulls in the
-         * header line above it ("java.lang.X: msg", "Traceback ..."). */
-        if (hit.kind == WF_LOGS_KIND_STACK && hit.score == 0 && !a->prev_hit &&
-            a->prev.lineno + 1 == ln->lineno && !blank(a->prev.text, a->prev.len))
-            cand_add_line(a, &a->cur, a->prev.text, a->prev.len, a->prev.lineno, 0,
-                          WF_LOGS_KIND_NONE, a->prev.is_new);
         /* A bare exit status explains nothing by itself: the output the
          * command printed just before it ("files listed below ...") does. */
         if (hit.kind == WF_LOGS_KIND_EXIT)
@@ -578,8 +570,6 @@ int wf_logs_analyzer_line(void *ud, const struct wf_logs_line *ln)
         else
             a->tail_head = (a->tail_head + 1) % TAIL_MAX;
     }
-    keep_line(&a->prev, ln, is_new);
-    a->prev_hit = score >= START_MIN;
     return WF_OK;
 }
 
