@@ -11,6 +11,7 @@
 
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static void usage(FILE *f)
 {
@@ -114,8 +115,20 @@ int wf_cli__train(int argc, char **argv)
     }
     m->trained_on = wf_strndup("data/triage-train", 17);
     rc = wf_ml_save(m, &out);
-    FILE *f = rc ? NULL : fopen(outp, "wb");
-    if (!f || fwrite(out.p, 1, out.len, f) != out.len || fclose(f) != 0) {
+    /* write beside the target and rename: a crash or a full disk never
+     * leaves a half-written model where a good one was */
+    char tmp[WF_LIMIT_PATH_BYTES];
+    if (rc || (size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", outp) >= sizeof(tmp)) {
+        wf_cli__fail(1, "train", "cannot write '%s'", outp);
+        goto out;
+    }
+    FILE *f = fopen(tmp, "wb");
+    int ok =
+        f && fwrite(out.p, 1, out.len, f) == out.len && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    if (!ok || rename(tmp, outp) != 0) {
+        remove(tmp);
         wf_cli__fail(1, "train", "cannot write '%s'", outp);
         goto out;
     }

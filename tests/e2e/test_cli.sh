@@ -32,6 +32,9 @@ printf 'stray text\n### category: unknown\nx\n' >"$TMP/bad.txt"
 expect "train rejects malformed corpus" 1 "$BIN" train triage "$TMP/bad.txt" -o "$TMP/m"
 has "train names file and line" "$TMP/err" "bad.txt:1"
 [ ! -e "$TMP/m" ] && pass "no half-written model" || failt "model written despite error"
+expect "train to an unwritable place" 1 "$BIN" train triage "$SRC/data/triage-train/unknown.txt" -o "$TMP/no/such/dir/m" --folds 0
+has "names the target" "$TMP/err" "cannot write"
+ls "$TMP/no" >/dev/null 2>&1 && failt "left files behind" || pass "nothing left behind"
 expect "eval unknown kind" 2 "$BIN" eval nope "$TMP"
 expect "eval lines on a folder without cases" 1 "$BIN" eval lines "$TMP"
 done_tests
