@@ -7,11 +7,12 @@
  * recognises what explains a failure, an analyzer that turns the stream into
  * ranked error blocks, an online template miner (Drain-style) and failure
  * signatures. It receives bytes and returns data: no files, no sockets.
- * Depends on text (and redact once it lands).
+ * Depends on text and redact.
  */
 #ifndef WF_LOGS_H
 #define WF_LOGS_H
 
+#include "redact/redact.h"
 #include "text/text.h"
 #include "util/util.h"
 
@@ -47,6 +48,21 @@ int wf_logs_reader_finish(struct wf_logs_reader *r, wf_logs_line_fn fn, void *ud
 /* Lines and bytes seen so far. */
 size_t wf_logs_reader_lines(const struct wf_logs_reader *r);
 uint64_t wf_logs_reader_bytes(const struct wf_logs_reader *r);
+
+/* ---- Redaction in front of every consumer ---------------------------------- */
+
+struct wf_logs_redacting;
+
+/* A reader callback adapter: every line (and its step name) is redacted
+ * with a redactor built from opts (borrowed for the call; NULL = the
+ * redaction defaults; on_finding is honoured) and then passed to
+ * next(next_ud, line). Returns owned (free with wf_logs_redacting_free).
+ * Errors: those of wf_redact_new. One adapter serves one stream. */
+int wf_logs_redacting_new(const struct wf_redact_opts *opts, wf_logs_line_fn next, void *next_ud,
+                          struct wf_logs_redacting **out);
+void wf_logs_redacting_free(struct wf_logs_redacting *r);
+/* Reader callback: the adapter as ud. */
+int wf_logs_redacting_line(void *ud, const struct wf_logs_line *ln);
 
 /* ---- Flavors and steps --------------------------------------------------- */
 
@@ -147,8 +163,10 @@ struct wf_logs_result {
 
 /* Options of an analysis. */
 struct wf_logs_opts {
-    const struct wf_hset *pass_lines; /* borrowed: hashes of masked passing-log lines, or NULL */
-    size_t max_blocks;                /* blocks to return; 0 = default (8) */
+    const struct wf_hset *pass_lines;    /* borrowed: hashes of masked passing-log lines, or NULL */
+    size_t max_blocks;                   /* blocks to return; 0 = default (8) */
+    const struct wf_redact_opts *redact; /* wf_logs_analyze_buffer: redaction settings
+                                            (borrowed; NULL = defaults) */
 };
 
 /* Hash of a line's masked form, as stored in pass_lines. */
@@ -175,7 +193,8 @@ int wf_logs_analyzer_line(void *ud, const struct wf_logs_line *line);
 int wf_logs_analyzer_finish(struct wf_logs_analyzer *a, struct wf_logs_result *out);
 void wf_logs_result_cleanup(struct wf_logs_result *r);
 
-/* Convenience: analyze a whole in-memory log (and optional passing log). */
+/* Convenience: analyze a whole in-memory log (and optional passing log),
+ * both redacted line by line first (opts->redact). */
 int wf_logs_analyze_buffer(const char *log, size_t len, const char *pass, size_t pass_len,
                            const struct wf_logs_opts *opts, struct wf_logs_result *out);
 

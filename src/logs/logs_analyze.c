@@ -753,6 +753,7 @@ int wf_logs_analyze_buffer(const char *log, size_t len, const char *pass, size_t
     struct wf_hset set;
     struct wf_logs_reader *rd = NULL;
     struct wf_logs_analyzer *a = NULL;
+    struct wf_logs_redacting *red = NULL;
     struct wf_logs_pass_ctx pc;
     wf_hset_init(&set, WF_LIMIT_PASS_LINES);
     wf_buf_init(&pc.scratch, LINE_KEEP * 4);
@@ -761,9 +762,13 @@ int wf_logs_analyze_buffer(const char *log, size_t len, const char *pass, size_t
     if (rc)
         goto out;
     if (pass) {
-        rc = wf_logs_reader_feed(rd, pass, pass_len, wf_logs_pass_line, &pc);
+        rc = wf_logs_redacting_new(o.redact, wf_logs_pass_line, &pc, &red);
         if (!rc)
-            rc = wf_logs_reader_finish(rd, wf_logs_pass_line, &pc);
+            rc = wf_logs_reader_feed(rd, pass, pass_len, wf_logs_redacting_line, red);
+        if (!rc)
+            rc = wf_logs_reader_finish(rd, wf_logs_redacting_line, red);
+        wf_logs_redacting_free(red);
+        red = NULL;
         if (rc)
             goto out;
         o.pass_lines = &set;
@@ -774,16 +779,19 @@ int wf_logs_analyze_buffer(const char *log, size_t len, const char *pass, size_t
             goto out;
     }
     rc = wf_logs_analyzer_new(&o, &a);
+    if (!rc)
+        rc = wf_logs_redacting_new(o.redact, wf_logs_analyzer_line, a, &red);
     if (rc)
         goto out;
-    rc = wf_logs_reader_feed(rd, log, len, wf_logs_analyzer_line, a);
+    rc = wf_logs_reader_feed(rd, log, len, wf_logs_redacting_line, red);
     if (!rc)
-        rc = wf_logs_reader_finish(rd, wf_logs_analyzer_line, a);
+        rc = wf_logs_reader_finish(rd, wf_logs_redacting_line, red);
     if (!rc)
         rc = wf_logs_analyzer_finish(a, out);
     if (!rc)
         out->n_bytes = wf_logs_reader_bytes(rd); /* exact, line ends included */
 out:
+    wf_logs_redacting_free(red);
     wf_logs_analyzer_free(a);
     wf_logs_reader_free(rd);
     wf_buf_cleanup(&pc.scratch);

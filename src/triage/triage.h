@@ -6,14 +6,13 @@
  * a trained linear model, a stable signature, a root cause and fix steps
  * built from extracted facts, and references. Streams: memory is bounded
  * whatever the log size. Formats the result as text, JSON or line ranges.
- * Depends on logs, ml, redact (and search, llm once they land).
+ * Depends on logs, ml (and search, llm once they land).
  */
 #ifndef WF_TRIAGE_H
 #define WF_TRIAGE_H
 
 #include "logs/logs.h"
 #include "ml/ml.h"
-#include "redact/redact.h"
 #include "util/util.h"
 
 /* Failure taxonomy: name, description. docs/triage-json.md documents it. */

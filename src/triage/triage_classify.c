@@ -379,23 +379,12 @@ static int examples_build(const char *const *texts, const size_t *lens, size_t n
     e->ex = wf_calloc(e->n_recs, sizeof(*e->ex));
     if (!e->ex)
         return WF_ENOMEM;
-    /* records are redacted like every triaged log, so training sees the
-     * same placeholders that prediction will */
-    struct wf_redact_opts ro;
-    struct wf_redactor *red = NULL;
-    struct wf_buf text;
-    wf_redact_opts_init(&ro);
-    wf_buf_init(&text, WF_LIMIT_MODEL_BYTES);
-    rc = wf_redact_new(&ro, &red);
+    /* wf_logs_analyze_buffer redacts each record like every triaged log, so
+     * training sees the same placeholders that prediction will */
     for (size_t i = 0; i < e->n_recs && !rc; i++) {
         struct wf_logs_result r;
         size_t off = e->n_feats;
-        wf_buf_reset(&text);
-        rc = wf_redact_feed(red, e->recs[i].text, e->recs[i].len, &text);
-        if (!rc)
-            rc = wf_redact_finish(red, &text);
-        if (!rc)
-            rc = wf_logs_analyze_buffer(text.p ? text.p : "", text.len, NULL, 0, NULL, &r);
+        rc = wf_logs_analyze_buffer(e->recs[i].text, e->recs[i].len, NULL, 0, NULL, &r);
         if (rc)
             break;
         if (r.n_blocks > 0)
@@ -411,8 +400,6 @@ static int examples_build(const char *const *texts, const size_t *lens, size_t n
         e->ex[e->used].f = (const struct wf_ml_feat *)(uintptr_t)off;
         e->used++;
     }
-    wf_redact_free(red);
-    wf_buf_cleanup(&text);
     if (rc)
         return rc;
     for (size_t i = 0; i < e->used; i++)

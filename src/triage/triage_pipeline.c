@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The triage pipeline: reader -> redactor -> analyzer (with the passing log's line set,
+ * The triage pipeline: reader -> redaction (logs) -> analyzer (with the passing log's line set,
  * when given) -> classifier -> signature -> redacted excerpt -> facts, root
  * cause and fix steps. Input streams through in chunks of any size; memory
  * is bounded by the analyzer's caps and the passing-log set, never by the
@@ -18,97 +18,42 @@ struct wf_triage {
     struct wf_hset pass;
     struct wf_logs_reader *reader;
     struct wf_logs_analyzer *an;
-    struct wf_redactor *red; /* every failed-log line goes through it first */
-    struct wf_buf line;      /* the redacted line */
-    struct wf_buf step;      /* the redacted step name */
+    struct wf_logs_redacting *red; /* every failed-log line goes through it first */
     uint64_t t0_ns;
 };
-
-/* Where a redacting reader callback sends the cleaned line. */
-struct redacting {
-    struct wf_redactor *red;
-    struct wf_buf *line, *step;
-    wf_logs_line_fn next;
-    void *next_ud;
-};
-
-/* Reader callback: redact the line (and its step name), then hand it on.
- * Placeholders may make a line longer; it is capped like any other. */
-static int redact_then(void *ud, const struct wf_logs_line *ln)
-{
-    struct redacting *rd = ud;
-    struct wf_logs_line copy = *ln;
-    wf_buf_reset(rd->line);
-    int rc = wf_redact_line(rd->red, ln->text, ln->len, rd->line, NULL);
-    if (rc)
-        return rc;
-    copy.text = rd->line->p ? rd->line->p : "";
-    copy.len = rd->line->len < WF_LIMIT_LINE_BYTES ? rd->line->len : WF_LIMIT_LINE_BYTES;
-    if (ln->step) {
-        wf_buf_reset(rd->step);
-        /* step names go through the same redactor: one more "line" is
-         * harmless since findings carry no line numbers we report here */
-        rc = wf_redact_line(rd->red, ln->step, ln->step_len, rd->step, NULL);
-        if (rc)
-            return rc;
-        copy.step = rd->step->p ? rd->step->p : "";
-        copy.step_len = rd->step->len;
-    }
-    return rd->next(rd->next_ud, &copy);
-}
-
-static int redactor_new(const struct wf_triage *t, struct wf_redactor **out)
-{
-    struct wf_redact_opts o;
-    if (t->opts.redact) {
-        o = *t->opts.redact;
-    } else {
-        wf_redact_opts_init(&o);
-    }
-    o.on_finding = NULL; /* findings are counted, never reported from here */
-    o.ctx = NULL;
-    return wf_redact_new(&o, out);
-}
 
 /* Reads a passing log into the set of its lines' keys. Its lines are
  * redacted too, so a secret that both logs print maps to the same
  * placeholder and compares equal. */
 struct pass_reader {
     struct wf_logs_reader *rd;
-    struct wf_redactor *red;
-    struct wf_buf line, step;
+    struct wf_logs_redacting *red;
     struct wf_logs_pass_ctx pc;
-    struct redacting chain;
 };
 
 static int pass_open(struct wf_triage *t, struct pass_reader *p)
 {
     memset(p, 0, sizeof(*p));
     wf_buf_init(&p->pc.scratch, WF_LIMIT_LINE_BYTES * 2);
-    wf_buf_init(&p->line, WF_LIMIT_LINE_BYTES * 4);
-    wf_buf_init(&p->step, WF_LIMIT_LINE_BYTES * 4);
     p->pc.set = &t->pass;
     int rc = wf_logs_reader_new(&p->rd);
     if (!rc)
-        rc = redactor_new(t, &p->red);
-    p->chain = (struct redacting){p->red, &p->line, &p->step, wf_logs_pass_line, &p->pc};
+        rc = wf_logs_redacting_new(t->opts.redact, wf_logs_pass_line, &p->pc, &p->red);
     return rc;
 }
 
 static int pass_feed(struct pass_reader *p, const char *s, size_t n)
 {
-    return wf_logs_reader_feed(p->rd, s, n, redact_then, &p->chain);
+    return wf_logs_reader_feed(p->rd, s, n, wf_logs_redacting_line, p->red);
 }
 
 static int pass_close(struct pass_reader *p, int rc)
 {
     if (!rc)
-        rc = wf_logs_reader_finish(p->rd, redact_then, &p->chain);
+        rc = wf_logs_reader_finish(p->rd, wf_logs_redacting_line, p->red);
     wf_logs_reader_free(p->rd);
-    wf_redact_free(p->red);
+    wf_logs_redacting_free(p->red);
     wf_buf_cleanup(&p->pc.scratch);
-    wf_buf_cleanup(&p->line);
-    wf_buf_cleanup(&p->step);
     return rc;
 }
 
@@ -132,8 +77,6 @@ static int triage_alloc(const struct wf_triage_opts *opts, struct wf_triage **ou
         t->opts.max_blocks = 5;
     t->lopts.max_blocks = t->opts.max_blocks;
     wf_hset_init(&t->pass, WF_LIMIT_PASS_LINES);
-    wf_buf_init(&t->line, WF_LIMIT_LINE_BYTES * 4);
-    wf_buf_init(&t->step, WF_LIMIT_LINE_BYTES * 4);
     t->t0_ns = wf_now_ns();
     int rc = WF_OK;
     if (!t->opts.model)
@@ -154,13 +97,8 @@ static int triage_start(struct wf_triage *t, int with_pass)
     if (!rc)
         rc = wf_logs_analyzer_new(&t->lopts, &t->an);
     if (!rc)
-        rc = redactor_new(t, &t->red);
+        rc = wf_logs_redacting_new(t->opts.redact, wf_logs_analyzer_line, t->an, &t->red);
     return rc;
-}
-
-static struct redacting chain_of(struct wf_triage *t)
-{
-    return (struct redacting){t->red, &t->line, &t->step, wf_logs_analyzer_line, t->an};
 }
 
 int wf_triage_new(const struct wf_triage_opts *opts, const char *pass, size_t pass_len,
@@ -232,17 +170,14 @@ void wf_triage_free(struct wf_triage *t)
         return;
     wf_logs_analyzer_free(t->an);
     wf_logs_reader_free(t->reader);
-    wf_redact_free(t->red);
-    wf_buf_cleanup(&t->line);
-    wf_buf_cleanup(&t->step);
+    wf_logs_redacting_free(t->red);
     wf_hset_cleanup(&t->pass);
     wf_free(t);
 }
 
 int wf_triage_feed(struct wf_triage *t, const char *p, size_t n)
 {
-    struct redacting chain = chain_of(t);
-    return wf_logs_reader_feed(t->reader, p, n, redact_then, &chain);
+    return wf_logs_reader_feed(t->reader, p, n, wf_logs_redacting_line, t->red);
 }
 
 static int build_excerpt(struct wf_triage_result *r)
@@ -265,7 +200,7 @@ static int build_excerpt(struct wf_triage_result *r)
         e->score = b->score;
         e->kind = wf_logs_kind_name(b->kind);
         wf_buf_reset(&red);
-        /* redact line by line, keep whole lines within the excerpt cap */
+        /* keep whole lines within the excerpt cap */
         const char *t = b->text;
         size_t left = b->text_len;
         while (left && !rc) {
@@ -298,8 +233,7 @@ int wf_triage_finish(struct wf_triage *t, struct wf_triage_result *out)
 {
     struct wf_triage_result r;
     memset(&r, 0, sizeof(r));
-    struct redacting chain = chain_of(t);
-    int rc = wf_logs_reader_finish(t->reader, redact_then, &chain);
+    int rc = wf_logs_reader_finish(t->reader, wf_logs_redacting_line, t->red);
     if (!rc)
         rc = wf_logs_analyzer_finish(t->an, &r.logs);
     if (rc)
