@@ -21,6 +21,7 @@ static const struct {
     {"train", wf_cli__train, "retrain a model from labelled data (train triage DATA...)"},
     {"eval", wf_cli__eval, "score extraction, templates or categories on labelled data"},
     {"redact", wf_cli__redact, "mask secrets and personal data in a log (redact FILE|-)"},
+    {"risk", wf_cli__risk, "predict defect-inducing commits from change metrics (risk eval)"},
     {"version", cmd_version, "print the version"},
 };
 
