@@ -14,8 +14,8 @@
 
 #define TRAIN_FRAC 0.8
 #define HASH_BITS 5u /* 32 slots: feature i of a set lives at index i */
-#define TRAIN_EPOCHS 30u
-#define TRAIN_LR 0.05
+#define TRAIN_EPOCHS 200u
+#define TRAIN_LR 0.001
 #define TRAIN_L2 1e-4
 #define TRAIN_SEED 0x6a69742d72697331ull
 
