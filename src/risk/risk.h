@@ -145,4 +145,95 @@ struct wf_risk_eval {
  * reordered. WF_EEMPTY when a part lacks a class, WF_EINVAL, WF_ENOMEM. */
 int wf_risk_eval(struct wf_risk_data *d, struct wf_risk_eval *out);
 
+/* ---- Unified diffs ------------------------------------------------------ */
+
+/* Limits of the diff parser (checked input, WF_ETOOBIG past them). */
+#define WF_RISK_DIFF_MAX_BYTES (16u * 1024 * 1024)      /* size of one diff */
+#define WF_RISK_DIFF_MAX_FILES 10000u                   /* files of one diff */
+#define WF_RISK_DIFF_MAX_HUNKS 100000u                  /* hunks over all files */
+#define WF_RISK_DIFF_MAX_LINES 1000000u                 /* hunk body lines over all files */
+#define WF_RISK_DIFF_MAX_LINE_BYTES WF_LIMIT_LINE_BYTES /* bytes of one input line */
+
+/* What happened to a file. Added, deleted, renamed and copied win over
+ * binary, binary over mode-only; a file with hunks is never mode-only. */
+enum wf_risk_diff_status {
+    WF_RISK_DIFF_MODIFIED, /* content changed in place */
+    WF_RISK_DIFF_ADDED,    /* new file (old side /dev/null) */
+    WF_RISK_DIFF_DELETED,  /* deleted file (new side /dev/null) */
+    WF_RISK_DIFF_RENAMED,  /* "rename from/to", maybe with edits */
+    WF_RISK_DIFF_COPIED,   /* "copy from/to", maybe with edits */
+    WF_RISK_DIFF_MODE,     /* only the file mode changed */
+    WF_RISK_DIFF_BINARY    /* binary content changed in place */
+};
+
+/* Kind of a hunk body line. */
+enum wf_risk_diff_op {
+    WF_RISK_DIFF_CONTEXT, /* ' ': in both versions */
+    WF_RISK_DIFF_ADD,     /* '+': only in the new version */
+    WF_RISK_DIFF_DEL      /* '-': only in the old version */
+};
+
+/* One hunk body line. */
+struct wf_risk_diff_line {
+    struct wf_str text; /* content without the op character and line end */
+    size_t old_line;    /* 1-based line in the old file, 0 for an added line */
+    size_t new_line;    /* 1-based line in the new file, 0 for a deleted line */
+    int op;             /* enum wf_risk_diff_op */
+    int no_newline;     /* 1: "\ No newline at end of file" follows it */
+};
+
+/* One hunk: "@@ -old_start,old_count +new_start,new_count @@ section". */
+struct wf_risk_diff_hunk {
+    size_t old_start, old_count; /* lines of the old file covered */
+    size_t new_start, new_count; /* lines of the new file covered */
+    const char *section;         /* text after the closing "@@" (often a function), "" if none */
+    struct wf_risk_diff_line *lines; /* n_lines entries, in diff order */
+    size_t n_lines;                  /* old_count + new_count - context lines */
+    size_t added, deleted;           /* '+' and '-' lines */
+    size_t line;                     /* 1-based input line of the "@@" header */
+};
+
+/* One file of a diff. */
+struct wf_risk_diff_file {
+    const char *old_path; /* without "a/", unquoted; NULL when the file is new */
+    const char *new_path; /* without "b/", unquoted; NULL when it was deleted */
+    enum wf_risk_diff_status status;
+    int binary;                      /* 1: "Binary files ... differ" or "GIT binary patch" */
+    unsigned old_mode;               /* e.g. 0100644; 0 when the diff does not say */
+    unsigned new_mode;               /* likewise */
+    int similarity;                  /* "similarity index" in percent, -1 when absent */
+    struct wf_risk_diff_hunk *hunks; /* n_hunks entries */
+    size_t n_hunks;
+    size_t added, deleted; /* lines over the file's hunks */
+    size_t line;           /* 1-based input line where the file starts */
+};
+
+/* A parsed diff. Every pointer points into `arena`. */
+struct wf_risk_diff {
+    struct wf_risk_diff_file *files; /* n_files entries, in diff order */
+    size_t n_files;
+    size_t added, deleted; /* lines over all files */
+    struct wf_arena arena; /* owns everything above */
+};
+
+void wf_risk_diff_init(struct wf_risk_diff *d);
+/* Frees everything the diff holds; accepts NULL. */
+void wf_risk_diff_cleanup(struct wf_risk_diff *d);
+
+/* Parses a unified diff (text borrowed) into *out, which must be freshly
+ * initialised; the result is owned by out (free with wf_risk_diff_cleanup).
+ * Accepts `git diff`, `git show` and `git format-patch` output (anything
+ * before the first file header, such as mail or commit headers, and the
+ * "-- " signature are skipped), plain `diff -u` output ("---"/"+++" without
+ * "diff --git") and \n or \r\n line ends. No file at all is WF_OK with
+ * n_files == 0.
+ * Errors: WF_EFORMAT (malformed hunk header, hunk body longer or shorter
+ * than its counts, "+++" without "---", a hunk line starting with another
+ * character than ' ', '+', '-' or '\', malformed path, mode or similarity),
+ * WF_ETOOBIG (past a WF_RISK_DIFF_MAX_* limit), WF_ENOMEM. On error
+ * *err_line (optional) is the 1-based line at fault (0 when none), a message
+ * goes to err (optional) and *out is left empty. Thread-safe. */
+int wf_risk_diff_parse(const char *text, size_t len, struct wf_risk_diff *out, size_t *err_line,
+                       struct wf_buf *err);
+
 #endif
