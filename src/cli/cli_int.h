@@ -21,6 +21,7 @@ int wf_cli__eval_templates(int argc, char **argv);
 int wf_cli__eval_category(int argc, char **argv);
 int wf_cli__redact(int argc, char **argv);
 int wf_cli__risk(int argc, char **argv);
+int wf_cli__review(int argc, char **argv);
 
 /* Prints "workflowai: <what>: <message>" to stderr and returns `code`. */
 int wf_cli__fail(int code, const char *what, const char *fmt, ...)

@@ -22,6 +22,7 @@ static const struct {
     {"eval", wf_cli__eval, "score extraction, templates or categories on labelled data"},
     {"redact", wf_cli__redact, "mask secrets and personal data in a log (redact FILE|-)"},
     {"risk", wf_cli__risk, "predict defect-inducing commits from change metrics (risk eval)"},
+    {"review", wf_cli__review, "review the added lines of a diff (review --diff FILE|-)"},
     {"version", cmd_version, "print the version"},
 };
 
