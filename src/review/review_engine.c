@@ -32,8 +32,15 @@ struct wf_reviewer {
     struct wf_redactor *redactor; /* emails and IPs off: secrets only */
     struct wf_buf scratch;        /* redacted line (discarded) */
     struct wf_buf lower;          /* lowercased line for the keyword scan */
+    uint64_t calls;               /* lines given to the redactor so far */
+    int in_line;                  /* 1 while wf_redact_line runs */
     const char *secret_rule;      /* first redact finding of the current line */
     size_t secret_col;
+    /* A private-key block reported after its BEGIN line (at END or at the
+     * end of the file): redactor line and column of BEGIN. */
+    const char *late_rule;
+    uint64_t late_line;
+    size_t late_col;
 };
 
 void wf_review_opts_init(struct wf_review_opts *o)
@@ -59,9 +66,15 @@ void wf_review_result_cleanup(struct wf_review_result *r)
 static void on_secret(void *ctx, const struct wf_redact_finding *f)
 {
     struct wf_reviewer *rv = ctx;
-    if (!rv->secret_rule) {
-        rv->secret_rule = f->rule;
-        rv->secret_col = f->column;
+    if (rv->in_line && f->line == rv->calls) {
+        if (!rv->secret_rule) {
+            rv->secret_rule = f->rule;
+            rv->secret_col = f->column;
+        }
+    } else if (!rv->late_rule) {
+        rv->late_rule = f->rule;
+        rv->late_line = f->line;
+        rv->late_col = f->column;
     }
 }
 
@@ -185,6 +198,15 @@ static int applies(const struct wf_review_rule *rule, unsigned ft, int is_test)
     return 1;
 }
 
+static char *fmt_msg(struct wf_review_result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static char *secret_msg(struct wf_review_result *r, const struct wf_review_rule *rule,
+                        const char *redact_rule)
+{
+    return fmt_msg(r, "%s (redact rule %s)", rule->message, redact_rule);
+}
+
 static int review_line(struct wf_reviewer *rv, struct wf_review_result *r, const char *file,
                        unsigned ft, int is_test, const struct wf_risk_diff_line *l)
 {
@@ -222,19 +244,17 @@ static int review_line(struct wf_reviewer *rv, struct wf_review_result *r, const
             size_t nf = 0;
             rv->secret_rule = NULL;
             wf_buf_reset(&rv->scratch);
+            rv->calls++;
+            rv->in_line = 1;
             rc = wf_redact_line(rv->redactor, s, len, &rv->scratch, &nf);
+            rv->in_line = 0;
             if (rc)
                 return rc;
             if (rv->secret_rule) {
                 hit = 1;
                 col = rv->secret_col;
-                struct wf_buf mb;
-                wf_buf_init(&mb, 1024);
-                rc = wf_buf_appendf(&mb, "%s (redact rule %s)", rule->message, rv->secret_rule);
-                msg = rc ? NULL : wf_arena_strndup(&r->arena, mb.p, mb.len);
-                wf_buf_cleanup(&mb);
-                if (!msg)
-                    return rc ? rc : WF_ENOMEM;
+                if (!(msg = secret_msg(r, rule, rv->secret_rule)))
+                    return WF_ENOMEM;
             }
             break;
         }
@@ -262,8 +282,6 @@ static size_t first_line(const struct wf_risk_diff_file *f)
     return f->n_hunks && f->hunks[0].new_start ? f->hunks[0].new_start : 1;
 }
 
-static char *fmt_msg(struct wf_review_result *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 static char *fmt_msg(struct wf_review_result *r, const char *fmt, ...)
 {
     struct wf_buf b;
@@ -368,6 +386,33 @@ static int review_files(struct wf_reviewer *rv, const struct wf_risk_diff *d,
     return WF_OK;
 }
 
+/* Turns a block finding reported after its BEGIN line into a finding on
+ * that line: redactor line first_call is the file's first added line. */
+static int add_late(struct wf_reviewer *rv, struct wf_review_result *r,
+                    const struct wf_risk_diff_file *f, const char *path, uint64_t first_call)
+{
+    size_t line = 0, col = rv->late_col;
+    if (!rv->late_rule)
+        return WF_OK;
+    uint64_t want = rv->late_line >= first_call ? rv->late_line - first_call : 0, seen = 0;
+    for (size_t h = 0; !line && h < f->n_hunks; h++)
+        for (size_t k = 0; !line && k < f->hunks[h].n_lines; k++)
+            if (f->hunks[h].lines[k].op == WF_RISK_DIFF_ADD && seen++ == want)
+                line = f->hunks[h].lines[k].new_line;
+    size_t n_rules;
+    const struct wf_review_rule *rules = wf_review_rules(&n_rules), *rule = NULL;
+    for (size_t i = 0; i < n_rules; i++)
+        if (rules[i].kind == WF_REVIEW_K_SECRET)
+            rule = &rules[i];
+    const char *msg = rule ? secret_msg(r, rule, rv->late_rule) : NULL;
+    rv->late_rule = NULL;
+    if (!rule)
+        return WF_OK;
+    if (!msg)
+        return WF_ENOMEM;
+    return add(r, rule, path, line, col, msg);
+}
+
 int wf_review_run(struct wf_reviewer *rv, const struct wf_risk_diff *d,
                   struct wf_review_result *out)
 {
@@ -386,18 +431,23 @@ int wf_review_run(struct wf_reviewer *rv, const struct wf_risk_diff *d,
         }
         unsigned ft = wf_review_file_type(p);
         int is_test = wf_review_is_test_path(p);
+        uint64_t first_call = rv->calls + 1;
         for (size_t h = 0; h < f->n_hunks; h++)
             for (size_t k = 0; k < f->hunks[h].n_lines; k++) {
                 const struct wf_risk_diff_line *l = &f->hunks[h].lines[k];
                 if (l->op != WF_RISK_DIFF_ADD)
                     continue;
                 rc = review_line(rv, out, paths[i], ft, is_test, l);
+                if (!rc)
+                    rc = add_late(rv, out, f, paths[i], first_call);
                 if (rc)
                     goto out;
             }
         /* a private-key block never closed inside this file ends here */
         wf_buf_reset(&rv->scratch);
         rc = wf_redact_finish(rv->redactor, &rv->scratch);
+        if (!rc)
+            rc = add_late(rv, out, f, paths[i], first_call);
         if (rc)
             goto out;
     }

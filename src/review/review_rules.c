@@ -91,7 +91,7 @@ static const struct wf_review_rule rules[] = {
      "remove it, rotate the credential and read it from the environment or a secret store",
      {"deploy/env.sh|export GITHUB_TOKEN=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789",
       "app/config.py tests/test_config.py|DB_URL = \"postgres://app:s3cr3tPassw0rd@db.example.com/app\"",
-      NULL},
+      "deploy/id_ed25519|-----BEGIN OPENSSH PRIVATE KEY-----", NULL},
      {"docs/setup.md|Read the token from the environment, never from a file.", NULL}},
     {"c-dangerous-call", WF_REVIEW_WARNING, WF_REVIEW_FT_C, 0, WF_REVIEW_K_PATTERN,
      "C calls without a bound or with a shell: strc" "py, strc" "at, s" "printf, ge" "ts, system",
@@ -111,8 +111,10 @@ static const struct wf_review_rule rules[] = {
      "select|insert|update|delete|where",
      "(?i)(?:\\bf(\"|')(?:(?!\\1).)*?\\b(?:select|insert\\s+into|update|delete\\s+from)\\b"
      "(?:(?!\\1).)*?\\{"
-     "|[\"'][^\"']*?\\b(?:select\\s.*?\\bfrom|insert\\s+into|update\\s+\\w+\\s+set|delete\\s+from"
-     "|where)\\b[^\"']*[\"']\\s*(?:\\+|\\.\\.|%)\\s*[\\w(]"
+     "|\"[^\"]*?\\b(?:select\\s.*?\\bfrom|insert\\s+into|update\\s+\\w+\\s+set|delete\\s+from"
+     "|where)\\b[^\"]*\"\\s*(?:\\+|\\.\\.|%)\\s*[\\w(]"
+     "|'[^']*?\\b(?:select\\s.*?\\bfrom|insert\\s+into|update\\s+\\w+\\s+set|delete\\s+from"
+     "|where)\\b[^']*'\\s*(?:\\+|\\.\\.|%)\\s*[\\w(]"
      "|(?:sp" "rintf|format|printf)\\s*\\(\\s*\"[^\"]*\\b(?:select|insert|update|delete|where)\\b"
      "[^\"]*%[sdvq]"
      "|`[^`]*\\b(?:select|insert|update|delete|where)\\b[^`]*\\$\\{"
@@ -124,7 +126,8 @@ static const struct wf_review_rule rules[] = {
      {"app/db.py|    q = \"SELECT * FROM users WHERE id = \" + user_id",
       "app/db.py|    cur.execute(f\"SELECT * FROM users WHERE name = '{name}'\")",
       "store/db.go|\tq := fmt.Sprintf(\"DELETE FROM t WHERE id = %s\", id)",
-      "db/q.lua|local q = \"UPDATE t SET a = 1 WHERE id = \" .. id", NULL},
+      "db/q.lua|local q = \"UPDATE t SET a = 1 WHERE id = \" .. id",
+      "app/db.py|    cur.execute(\"SELECT * FROM users WHERE name = '\" + name + \"'\")", NULL},
      {"app/db.py tests/test_db.py|    cur.execute(\"SELECT * FROM users WHERE id = %s\", (uid,))",
       "app/log.py tests/test_log.py|    log.info(\"failed to update \" + name)", NULL}},
     {"shell-injection", WF_REVIEW_ERROR,
