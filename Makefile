@@ -21,11 +21,12 @@ build: deps
 run: build
 	@$(BIN) triage $(SAMPLE)
 
-# Every test under ASan+UBSan, warnings as errors, plus the lint checks.
+# Every test under ASan+UBSan, warnings as errors, the release build, the lint checks.
 test:
 	@scripts/deps.sh test
 	@cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DWF_SANITIZE=ON -DWF_WERROR=ON >/dev/null
 	@cmake --build build/asan -j$(JOBS)
+	@$(MAKE) --no-print-directory build   # the optimised build `make run` uses warns differently
 	@$(MAKE) --no-print-directory lint
 	@cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

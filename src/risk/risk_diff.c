@@ -504,13 +504,14 @@ static int both_ways(struct parser *ps, const struct pfile *pf)
  * follows): reads the "+++" line and sets the paths of pf. */
 static int file_pair(struct parser *ps, const char *s, size_t n, struct pfile *pf)
 {
-    const char *old_path, *new_path, *t;
-    size_t tn;
-    int old_null, new_null;
+    const char *old_path = NULL, *new_path = NULL, *t = NULL;
+    size_t tn = 0;
+    int old_null = 0, new_null = 0;
     int rc = make_path(ps, s + 4, n - 4, "a/", 1, &old_path, &old_null);
     if (rc)
         return rc;
-    (void)next_line(ps, &t, &tn);
+    if (!next_line(ps, &t, &tn) || tn < 4)
+        return fail(ps, WF_EFORMAT, "'---' line without its '+++' line");
     rc = make_path(ps, t + 4, tn - 4, "b/", 1, &new_path, &new_null);
     if (rc)
         return rc;

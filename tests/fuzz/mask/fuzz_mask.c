@@ -5,13 +5,20 @@
  * rely on (stripping never grows the input, in-place equals out-of-place,
  * tokens are non-empty views inside the line, masking is idempotent).
  */
-#include <assert.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "text/text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* invariants hold in every build, NDEBUG or not */
+#define CHECK(x)                                                                                   \
+    do {                                                                                           \
+        if (!(x))                                                                                  \
+            abort();                                                                               \
+    } while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -24,20 +31,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(a, data, size);
     size_t n = wf_text_strip_ansi((const char *)data, size, b);
     size_t n2 = wf_text_strip_ansi(a, size, a); /* in place */
-    assert(n <= size);
-    assert(n == n2 && memcmp(a, b, n) == 0);
+    CHECK(n <= size);
+    CHECK(n == n2 && memcmp(a, b, n) == 0);
     for (size_t i = 0; i < n; i++)
-        assert(a[i] != '\0' && a[i] != 0x1b);
+        CHECK(a[i] != '\0' && a[i] != 0x1b);
 
     struct wf_str toks[64];
     size_t total = 0;
     size_t nt = wf_text_tokenize(a, n, toks, 64, &total);
-    assert(nt <= 64 && nt <= total);
+    CHECK(nt <= 64 && nt <= total);
     for (size_t i = 0; i < nt; i++) {
-        assert(toks[i].len > 0);
-        assert(toks[i].p >= a && toks[i].p + toks[i].len <= a + n);
+        CHECK(toks[i].len > 0);
+        CHECK(toks[i].p >= a && toks[i].p + toks[i].len <= a + n);
         enum wf_text_class c = wf_text_classify(toks[i].p, toks[i].len);
-        assert(c >= WF_TEXT_WORD && c <= WF_TEXT_ID);
+        CHECK(c >= WF_TEXT_WORD && c <= WF_TEXT_ID);
     }
 
     struct wf_buf m1, m2;
@@ -46,8 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (wf_text_mask(a, n, &m1) == WF_OK && wf_text_mask(m1.p, m1.len, &m2) == WF_OK) {
         /* Masked text has no runs of whitespace, and masking it again
          * changes nothing. */
-        assert(m1.len == 0 || (m1.p[0] != ' ' && m1.p[m1.len - 1] != ' '));
-        assert(m1.len == m2.len && (m1.len == 0 || memcmp(m1.p, m2.p, m1.len) == 0));
+        CHECK(m1.len == 0 || (m1.p[0] != ' ' && m1.p[m1.len - 1] != ' '));
+        CHECK(m1.len == m2.len && (m1.len == 0 || memcmp(m1.p, m2.p, m1.len) == 0));
     }
     wf_buf_cleanup(&m1);
     wf_buf_cleanup(&m2);
@@ -59,7 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(needle, a, k);
         needle[k] = '\0';
         if (strlen(needle) == k)
-            assert(wf_text_find_ci(b, n, needle) == b);
+            CHECK(wf_text_find_ci(b, n, needle) == b);
     }
 out:
     wf_free(a);

@@ -7,11 +7,18 @@
  * findings point inside their line.
  */
 #define _GNU_SOURCE /* memmem */
-#include <assert.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "redact/redact.h"
+
+/* invariants hold in every build, NDEBUG or not */
+#define CHECK(x)                                                                                   \
+    do {                                                                                           \
+        if (!(x))                                                                                  \
+            abort();                                                                               \
+    } while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -22,9 +29,9 @@ struct check {
 static void on_finding(void *ctx, const struct wf_redact_finding *f)
 {
     struct check *c = ctx;
-    assert(f->rule && f->line >= 1 && f->column >= 1 && f->length > 0);
-    assert(f->end_line >= f->line && f->tag <= 0xffff);
-    assert(f->end_line >= c->last_line);
+    CHECK(f->rule && f->line >= 1 && f->column >= 1 && f->length > 0);
+    CHECK(f->end_line >= f->line && f->tag <= 0xffff);
+    CHECK(f->end_line >= c->last_line);
     c->last_line = f->end_line;
 }
 
@@ -42,10 +49,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t err_line;
     wf_buf_init(&err, 4096);
     int crc = wf_redact_config_parse(&cfg, p, len, &err_line, &err);
-    assert(crc == WF_OK || (err_line >= 1 && err.len > 0) || crc == WF_ENOMEM);
+    CHECK(crc == WF_OK || (err_line >= 1 && err.len > 0) || crc == WF_ENOMEM);
     if (crc == WF_OK) {
         struct wf_redactor *cr = NULL;
-        assert(wf_redact_new(&cfg.opts, &cr) == WF_OK);
+        CHECK(wf_redact_new(&cfg.opts, &cr) == WF_OK);
         wf_redact_free(cr);
     }
     wf_redact_config_cleanup(&cfg);
@@ -80,19 +87,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         rc = wf_redact_feed(r, tok, strlen(tok), &out);
     if (!rc)
         rc = wf_redact_finish(r, &out);
-    assert(rc == WF_OK);
-    assert(out.len > before + 1 && out.p[out.len - 1] == '\n');
+    CHECK(rc == WF_OK);
+    CHECK(out.len > before + 1 && out.p[out.len - 1] == '\n');
     size_t ls = out.len - 1;
     while (ls > 0 && out.p[ls - 1] != '\n')
         ls--;
-    assert(!memmem(out.p + ls, out.len - ls, "ghp_", 4));
+    CHECK(!memmem(out.p + ls, out.len - ls, "ghp_", 4));
 
     size_t nl_in = 2, nl_out = 0;
     for (size_t i = 0; i < len; i++)
         nl_in += p[i] == '\n';
     for (size_t i = 0; i < out.len; i++)
         nl_out += out.p[i] == '\n';
-    assert(nl_in == nl_out);
+    CHECK(nl_in == nl_out);
 
     wf_buf_cleanup(&out);
     wf_redact_free(r);

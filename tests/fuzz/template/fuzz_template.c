@@ -5,11 +5,18 @@
  * add up to the lines added, templates have as many tokens as their lines
  * (up to the token limit) and match() changes nothing.
  */
-#include <assert.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "logs/logs.h"
+
+/* invariants hold in every build, NDEBUG or not */
+#define CHECK(x)                                                                                   \
+    do {                                                                                           \
+        if (!(x))                                                                                  \
+            abort();                                                                               \
+    } while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -34,19 +41,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (pass == 0) {
                 if (wf_logs_miner_add(m, s + i, e - i, &id) == WF_OK) {
                     added++;
-                    assert(id < wf_logs_miner_count(m));
-                    assert(wf_logs_miner_cluster_size(m, id) >= 1);
+                    CHECK(id < wf_logs_miner_count(m));
+                    CHECK(wf_logs_miner_cluster_size(m, id) >= 1);
                 }
             } else {
                 size_t count = wf_logs_miner_count(m);
                 if (wf_logs_miner_match(m, s + i, e - i, &id) == WF_OK) {
                     size_t before = wf_logs_miner_cluster_size(m, id);
-                    assert(id < count);
+                    CHECK(id < count);
                     wf_buf_reset(&t);
-                    assert(wf_logs_miner_template(m, id, &t) == WF_OK);
-                    assert(wf_logs_miner_cluster_size(m, id) == before);
+                    CHECK(wf_logs_miner_template(m, id, &t) == WF_OK);
+                    CHECK(wf_logs_miner_cluster_size(m, id) == before);
                 }
-                assert(wf_logs_miner_count(m) == count);
+                CHECK(wf_logs_miner_count(m) == count);
             }
             i = e + 1;
         }
@@ -55,15 +62,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (uint32_t c = 0; c < wf_logs_miner_count(m); c++) {
         total += wf_logs_miner_cluster_size(m, c);
         wf_buf_reset(&t);
-        assert(wf_logs_miner_template(m, c, &t) == WF_OK);
+        CHECK(wf_logs_miner_template(m, c, &t) == WF_OK);
         /* A template is masked text: masking it again changes nothing. */
         struct wf_buf again;
         wf_buf_init(&again, 4u << 20);
         if (wf_text_mask(t.p ? t.p : "", t.len, &again) == WF_OK)
-            assert(again.len == t.len && (t.len == 0 || memcmp(again.p, t.p, t.len) == 0));
+            CHECK(again.len == t.len && (t.len == 0 || memcmp(again.p, t.p, t.len) == 0));
         wf_buf_cleanup(&again);
     }
-    assert(total == added);
+    CHECK(total == added);
     wf_logs_miner_free(m);
     wf_buf_cleanup(&t);
     return 0;
