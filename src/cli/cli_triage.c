@@ -37,6 +37,11 @@ static void usage(FILE *f)
 
 enum fmt { FMT_TEXT, FMT_JSON, FMT_LINES };
 
+static int feed_chunk(void *ud, const char *chunk, size_t n)
+{
+    return wf_triage_feed(ud, chunk, n);
+}
+
 static int run(const char *path, const char *pass, const char *model_path, enum fmt fmt,
                size_t max_blocks, const char *redact_path)
 {
@@ -46,7 +51,6 @@ static int run(const char *path, const char *pass, const char *model_path, enum 
     struct wf_triage *t = NULL;
     struct wf_triage_result res;
     struct wf_buf out;
-    char *buf = NULL;
     FILE *f = NULL;
     int rc, code = WF_CLI_EXIT_FAIL, have_res = 0;
     wf_buf_init(&out, 64u * 1024 * 1024);
@@ -111,24 +115,13 @@ static int run(const char *path, const char *pass, const char *model_path, enum 
             goto out;
         }
     }
-    buf = wf_malloc(1u << 16);
-    if (!buf) {
-        wf_cli__fail(1, "triage", "%s", wf_strerror(WF_ENOMEM));
-        goto out;
-    }
-    for (;;) {
-        size_t n = fread(buf, 1, 1u << 16, f);
-        if (n && (rc = wf_triage_feed(t, buf, n)) != WF_OK) {
+    rc = wf_read_chunks(f, feed_chunk, t);
+    if (rc) {
+        if (rc == WF_EIO)
+            wf_cli__fail(1, "triage", "cannot read '%s': %s", path, wf_strerror(rc));
+        else
             wf_cli__fail(1, "triage", "'%s': %s", path, wf_strerror(rc));
-            goto out;
-        }
-        if (n < (1u << 16)) {
-            if (ferror(f)) {
-                wf_cli__fail(1, "triage", "cannot read '%s': %s", path, wf_strerror(WF_EIO));
-                goto out;
-            }
-            break;
-        }
+        goto out;
     }
     rc = wf_triage_finish(t, &res);
     if (rc) {
@@ -153,7 +146,6 @@ out:
         wf_triage_result_cleanup(&res);
     if (f && f != stdin)
         fclose(f);
-    wf_free(buf);
     wf_triage_free(t);
     wf_ml_model_free(model);
     if (have_rcfg)

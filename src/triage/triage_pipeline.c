@@ -57,6 +57,11 @@ static int pass_close(struct pass_reader *p, int rc)
     return rc;
 }
 
+static int pass_chunk(void *ud, const char *s, size_t n)
+{
+    return pass_feed(ud, s, n);
+}
+
 static int pass_from_buffer(struct wf_triage *t, const char *pass, size_t len)
 {
     struct pass_reader p;
@@ -124,38 +129,23 @@ int wf_triage_new_pass_file(const struct wf_triage_opts *opts, const char *pass_
                             struct wf_triage **out)
 {
     struct wf_triage *t;
-    FILE *f = NULL;
-    char *buf = NULL;
     struct pass_reader p;
     int rc = triage_alloc(opts, &t);
     if (rc)
         return rc;
-    f = strcmp(pass_path, "-") == 0 ? stdin : fopen(pass_path, "rb");
+    FILE *f = strcmp(pass_path, "-") == 0 ? stdin : fopen(pass_path, "rb");
     if (!f) {
         rc = WF_ENOENT;
-        goto out;
+    } else {
+        rc = pass_open(t, &p);
+        if (!rc)
+            rc = wf_read_chunks(f, pass_chunk, &p);
+        rc = pass_close(&p, rc);
+        if (f != stdin)
+            fclose(f);
     }
-    buf = wf_malloc(1u << 16);
-    rc = buf ? pass_open(t, &p) : WF_ENOMEM;
-    if (!buf)
-        goto out;
-    while (!rc) {
-        size_t n = fread(buf, 1, 1u << 16, f);
-        if (n)
-            rc = pass_feed(&p, buf, n);
-        if (n < (1u << 16)) {
-            if (ferror(f))
-                rc = WF_EIO;
-            break;
-        }
-    }
-    rc = pass_close(&p, rc);
     if (!rc)
         rc = triage_start(t, 1);
-out:
-    if (f && f != stdin)
-        fclose(f);
-    wf_free(buf);
     if (rc) {
         wf_triage_free(t);
         return rc;

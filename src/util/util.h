@@ -180,6 +180,11 @@ void wf_log(enum wf_log_level level, const char *fmt, ...) __attribute__((format
 
 /* ---- Files --------------------------------------------------------------- */
 
+/* Reads an open stream to its end in 64 KiB chunks, calling fn(ud, chunk,
+ * n) for each (chunk borrowed for the call). Returns WF_OK, WF_EIO on a read
+ * error, or the first non-zero code fn returned (reading stops there). */
+int wf_read_chunks(FILE *f, int (*fn)(void *ud, const char *chunk, size_t n), void *ud);
+
 /* Reads a whole file (or stdin for "-") into an owned, NUL-terminated buffer
  * (free with wf_free). Fails with WF_ENOENT, WF_EIO, or WF_ETOOBIG past
  * max_bytes; on failure *out is untouched. */

@@ -42,28 +42,34 @@ void wf_log(enum wf_log_level level, const char *fmt, ...)
     va_end(ap);
 }
 
+int wf_read_chunks(FILE *f, int (*fn)(void *ud, const char *chunk, size_t n), void *ud)
+{
+    char chunk[65536];
+    for (;;) {
+        size_t n = fread(chunk, 1, sizeof(chunk), f);
+        if (n > 0) {
+            int rc = fn(ud, chunk, n);
+            if (rc)
+                return rc;
+        }
+        if (n < sizeof(chunk))
+            return ferror(f) ? WF_EIO : WF_OK;
+    }
+}
+
+static int append_chunk(void *ud, const char *chunk, size_t n)
+{
+    return wf_buf_append(ud, chunk, n);
+}
+
 int wf_read_file(const char *path, size_t max_bytes, char **out, size_t *out_len)
 {
-    int rc = WF_OK;
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     struct wf_buf b;
     wf_buf_init(&b, max_bytes);
     if (!f)
         return errno == ENOENT ? WF_ENOENT : WF_EIO;
-    char chunk[65536];
-    for (;;) {
-        size_t n = fread(chunk, 1, sizeof(chunk), f);
-        if (n > 0) {
-            rc = wf_buf_append(&b, chunk, n);
-            if (rc)
-                goto out;
-        }
-        if (n < sizeof(chunk)) {
-            if (ferror(f))
-                rc = WF_EIO;
-            break;
-        }
-    }
+    int rc = wf_read_chunks(f, append_chunk, &b);
     if (rc)
         goto out;
     *out_len = b.len;
