@@ -119,6 +119,9 @@ enum wf_logs_kind {
         WF_LOGS_KIND__COUNT
 };
 const char *wf_logs_kind_name(enum wf_logs_kind k);
+/* 1 for kinds that say that something failed but not what: a generic
+ * error, an exit status, a build summary. */
+int wf_logs_kind_is_generic(enum wf_logs_kind k);
 const char *wf_logs_kind_desc(enum wf_logs_kind k);
 
 struct wf_logs_hit {
@@ -151,7 +154,9 @@ struct wf_logs_block {
 struct wf_logs_result {
     enum wf_logs_flavor flavor;
     size_t n_lines;             /* lines read */
-    uint64_t n_bytes;           /* bytes read */
+    uint64_t n_bytes;           /* bytes read, line ends included: set from the reader by
+                                   whoever drives it (wf_logs_analyze_buffer does); 0 after
+                                   wf_logs_analyzer_finish alone */
     struct wf_logs_step *steps; /* arena-owned, in log order */
     size_t n_steps;
     int failing_step;             /* index of the step that failed, -1 if unknown */

@@ -83,7 +83,6 @@ struct wf_logs_analyzer {
     enum wf_logs_flavor flavor;
     struct wf_buf scratch;
     size_t n_lines;
-    uint64_t n_bytes;
     int err;           /* first allocation error; the stream keeps going without it */
     int in_run_header; /* inside GitHub's "##[group]Run" command header */
 };
@@ -118,6 +117,11 @@ static const char *const kind_descs[] = {
 const char *wf_logs_kind_name(enum wf_logs_kind k)
 {
     return (unsigned)k < WF_LOGS_KIND__COUNT ? kind_names[k] : "none";
+}
+
+int wf_logs_kind_is_generic(enum wf_logs_kind k)
+{
+    return k == WF_LOGS_KIND_ERROR || k == WF_LOGS_KIND_EXIT || k == WF_LOGS_KIND_BUILD;
 }
 
 const char *wf_logs_kind_desc(enum wf_logs_kind k)
@@ -494,7 +498,6 @@ int wf_logs_analyzer_line(void *ud, const struct wf_logs_line *ln)
     struct wf_logs_analyzer *a = ud;
     struct wf_logs_hit hit;
     a->n_lines = ln->lineno;
-    a->n_bytes += ln->raw_bytes + 1;
 
     size_t steps_before = a->ci.n + a->tool.n;
     steps_line(a, ln);
@@ -581,10 +584,7 @@ static enum wf_logs_kind dominant(const struct cand *c)
     float bs = 0;
     for (int k = 1; k < WF_LOGS_KIND__COUNT; k++) {
         /* exits and generic errors only win when nothing specific is there */
-        float w =
-            c->kscore[k] *
-            ((k == WF_LOGS_KIND_EXIT || k == WF_LOGS_KIND_ERROR || k == WF_LOGS_KIND_BUILD) ? 0.5f
-                                                                                            : 1.0f);
+        float w = c->kscore[k] * (wf_logs_kind_is_generic((enum wf_logs_kind)k) ? 0.5f : 1.0f);
         if (w > bs) {
             bs = w;
             best = (enum wf_logs_kind)k;
@@ -614,6 +614,7 @@ static int in_failed_step(const struct wf_logs_result *r, const struct cand *c)
 struct ranked {
     struct cand *c;
     double score;
+    enum wf_logs_kind kind; /* dominant kind */
 };
 
 static int by_score(const void *x, const void *y)
@@ -634,7 +635,6 @@ int wf_logs_analyzer_finish(struct wf_logs_analyzer *a, struct wf_logs_result *o
     wf_arena_init(&r.arena, 0);
     r.flavor = a->flavor;
     r.n_lines = a->n_lines;
-    r.n_bytes = a->n_bytes;
     r.failing_step = -1;
     r.used_pass_log = a->opts && a->opts->pass_lines;
 
@@ -692,8 +692,8 @@ int wf_logs_analyzer_finish(struct wf_logs_analyzer *a, struct wf_logs_result *o
                 s *= OUTSIDE_FACTOR; /* a step that succeeded did not cause it */
         }
         /* summaries ("BUILD FAILURE", exit codes) rank after the lines they sum up */
-        enum wf_logs_kind dk = dominant(c);
-        if (dk == WF_LOGS_KIND_ERROR || dk == WF_LOGS_KIND_EXIT || dk == WF_LOGS_KIND_BUILD)
+        rk[i].kind = dominant(c);
+        if (wf_logs_kind_is_generic(rk[i].kind))
             s -= GENERIC_PENALTY;
         if (r.used_pass_log && c->n_lines)
             s += 0.6 * (double)c->n_new / (double)c->n_lines;
@@ -718,7 +718,7 @@ int wf_logs_analyzer_finish(struct wf_logs_analyzer *a, struct wf_logs_result *o
         b->start_line = c->start;
         b->end_line = c->end;
         b->score = floor(rk[i].score * 1000 + 0.5) / 1000;
-        b->kind = dominant(c);
+        b->kind = rk[i].kind;
         b->n_hits = c->n_hits;
         b->n_new = c->n_new;
         b->text = wf_arena_strndup(&r.arena, c->text.p ? c->text.p : "", c->text.len);

@@ -169,8 +169,7 @@ int wf_triage_features(const struct wf_logs_result *r, struct wf_ml_feat **feats
         float w = b == 0 ? 1.0f : 0.5f;
         /* when the best line is only an exit status or a summary, the
          * output around it is what says what failed */
-        int generic = blk->kind == WF_LOGS_KIND_EXIT || blk->kind == WF_LOGS_KIND_BUILD ||
-                      blk->kind == WF_LOGS_KIND_ERROR;
+        int generic = wf_logs_kind_is_generic(blk->kind);
         float key_w = generic ? 0.75f : 1.5f, text_w = generic ? 1.0f : 0.5f;
         char kind[48];
         int kl = snprintf(kind, sizeof(kind), "kind:%s", wf_logs_kind_name(blk->kind));

@@ -288,8 +288,7 @@ static int command(const char *s, size_t n, const char **out, size_t *out_len)
 
 static int specific(enum wf_logs_kind k)
 {
-    return k != WF_LOGS_KIND_ERROR && k != WF_LOGS_KIND_EXIT && k != WF_LOGS_KIND_BUILD &&
-           k != WF_LOGS_KIND_NONE;
+    return !wf_logs_kind_is_generic(k) && k != WF_LOGS_KIND_NONE;
 }
 
 static const struct wf_logs_block *message_block(const struct wf_triage_result *r)
