@@ -76,7 +76,8 @@ static void collect(struct cases *c, const char *dir, int depth)
 {
     if (layout_of(dir) != LAYOUT_NONE) {
         if (c->n < MAX_CASES)
-            c->dir[c->n++] = wf_strndup(dir, strlen(dir));
+            if ((c->dir[c->n] = wf_strndup(dir, strlen(dir))) != NULL)
+                c->n++;
         return;
     }
     if (depth == 0)
@@ -90,7 +91,8 @@ static void collect(struct cases *c, const char *dir, int depth)
     while ((e = readdir(d)) != NULL && n < MAX_CASES) {
         if (e->d_name[0] == '.')
             continue;
-        names[n++] = wf_strndup(e->d_name, strlen(e->d_name));
+        if ((names[n] = wf_strndup(e->d_name, strlen(e->d_name))) != NULL)
+            n++;
     }
     closedir(d);
     qsort(names, n, sizeof(names[0]), by_name);
