@@ -3,11 +3,12 @@
 # Installs the Debian packages WorkflowAI needs, only those missing.
 # Usage: scripts/deps.sh [build|test|fuzz|bench]   (each implies the ones before)
 set -euo pipefail
-want=(build-essential cmake pkg-config libjansson-dev libpcre2-dev)
+want=(build-essential cmake pkg-config libjansson-dev libpcre2-dev libsqlite3-dev libssl-dev
+      libcurl4-openssl-dev zlib1g-dev libhttp-parser-dev)
 case "${1:-build}" in
-  test)  want+=(libcmocka-dev clang-format) ;;
+  test)  want+=(libcmocka-dev clang-format python3 curl) ;;
   fuzz)  want+=(libcmocka-dev clang libclang-rt-14-dev) ;;
-  bench) want+=(time grep gawk bc) ;;
+  bench) want+=(time grep gawk bc wrk nginx-light redis-server redis-tools) ;;
 esac
 missing=()
 for p in "${want[@]}"; do

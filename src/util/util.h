@@ -29,7 +29,17 @@
     XX(EUSAGE,      "bad command-line usage",                    400)         \
     XX(EVERSION,    "unsupported format version",                400)         \
     XX(EEMPTY,      "no usable data in input",                   422)         \
-    XX(EINTERNAL,   "internal error",                            500)
+    XX(EINTERNAL,   "internal error",                            500)         \
+    XX(EAUTH,       "missing or invalid credentials",            401)         \
+    XX(EFORBIDDEN,  "not allowed",                               403)         \
+    XX(EMETHOD,     "method not allowed",                        405)         \
+    XX(ETIMEOUT,    "timed out",                                 408)         \
+    XX(ECONFLICT,   "conflicts with the current state",          409)         \
+    XX(EMEDIA,      "unsupported content type",                  415)         \
+    XX(ERATE,       "rate limit exceeded",                       429)         \
+    XX(EHEADERS,    "request headers too large",                 431)         \
+    XX(EUNAVAIL,    "service unavailable",                       503)         \
+    XX(EUPSTREAM,   "upstream service failed",                   502)
 /* clang-format on */
 
 enum wf_err {
@@ -49,20 +59,28 @@ int wf_err_http_status(int err);
 
 /* ---- Limits: every cap on input lives here ------------------------------ */
 
-#define WF_LIMIT_LINE_BYTES (64u * 1024u)        /* bytes of one log line kept for analysis */
-#define WF_LIMIT_STEP_NAME_BYTES 256u            /* bytes of a step/section name */
-#define WF_LIMIT_STEPS 4096u                     /* steps/sections tracked per log */
-#define WF_LIMIT_BLOCKS 64u                      /* candidate error blocks kept per log */
-#define WF_LIMIT_BLOCK_LINES 400u                /* lines kept in one block */
-#define WF_LIMIT_BLOCK_BYTES (64u * 1024u)       /* bytes of text kept in one block */
-#define WF_LIMIT_CONTEXT_LINES 64u               /* lines of look-behind context */
-#define WF_LIMIT_PASS_LINES (4u * 1024 * 1024)   /* distinct lines kept from a passing log */
-#define WF_LIMIT_TOKENS 256u                     /* tokens of one line seen by the miner */
-#define WF_LIMIT_TEMPLATES 65536u                /* templates one miner holds */
-#define WF_LIMIT_MODEL_BYTES (64u * 1024 * 1024) /* size of a model file */
-#define WF_LIMIT_TRAIN_EXAMPLES 1000000u         /* examples in one training run */
-#define WF_LIMIT_JSON_BYTES (16u * 1024 * 1024)  /* size of a JSON document read */
-#define WF_LIMIT_PATH_BYTES 4096u                /* bytes of a file path */
+#define WF_LIMIT_LINE_BYTES (64u * 1024u)              /* bytes of one log line kept for analysis */
+#define WF_LIMIT_STEP_NAME_BYTES 256u                  /* bytes of a step/section name */
+#define WF_LIMIT_STEPS 4096u                           /* steps/sections tracked per log */
+#define WF_LIMIT_BLOCKS 64u                            /* candidate error blocks kept per log */
+#define WF_LIMIT_BLOCK_LINES 400u                      /* lines kept in one block */
+#define WF_LIMIT_BLOCK_BYTES (64u * 1024u)             /* bytes of text kept in one block */
+#define WF_LIMIT_CONTEXT_LINES 64u                     /* lines of look-behind context */
+#define WF_LIMIT_PASS_LINES (4u * 1024 * 1024)         /* distinct lines kept from a passing log */
+#define WF_LIMIT_TOKENS 256u                           /* tokens of one line seen by the miner */
+#define WF_LIMIT_TEMPLATES 65536u                      /* templates one miner holds */
+#define WF_LIMIT_MODEL_BYTES (64u * 1024 * 1024)       /* size of a model file */
+#define WF_LIMIT_TRAIN_EXAMPLES 1000000u               /* examples in one training run */
+#define WF_LIMIT_JSON_BYTES (16u * 1024 * 1024)        /* size of a JSON document read */
+#define WF_LIMIT_PATH_BYTES 4096u                      /* bytes of a file path */
+#define WF_LIMIT_HTTP_HEADER_BYTES (16u * 1024)        /* request line + headers of one request */
+#define WF_LIMIT_HTTP_HEADERS 64u                      /* header fields in one request */
+#define WF_LIMIT_HTTP_BODY_BYTES (1u * 1024 * 1024)    /* default body cap of an API route */
+#define WF_LIMIT_WEBHOOK_BYTES (25u * 1024 * 1024)     /* webhook body (GitHub caps at 25 MB) */
+#define WF_LIMIT_LOG_UPLOAD_BYTES (256u * 1024 * 1024) /* a build log, after gunzip */
+#define WF_LIMIT_HTTP_SPOOL_BYTES (1u * 1024 * 1024)   /* bodies above this go to a temp file */
+#define WF_LIMIT_ID_BYTES 128u                         /* tenant, delivery, build, key ids */
+#define WF_LIMIT_PAGE_ITEMS 500u                       /* items in one page of a list route */
 
 /* ---- Allocation (with fault injection for tests) ----------------------- */
 

@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * store: everything the service keeps, behind one interface. The embedded
+ * backend is SQLite in WAL mode with synchronous=FULL and group commit: all
+ * writes go to one writer thread that runs every pending write in one
+ * transaction (each in its own savepoint) and fsyncs once, so concurrent
+ * requests share fsyncs and a call that returned WF_OK is on disk. Reads use
+ * per-thread connections and never wait for the writer. A backend plugs in
+ * through `struct wf_store_ops` (store_int.h); PostgreSQL is the second.
+ *
+ * Every row belongs to a tenant and every read takes the tenant: no call
+ * can return another tenant's rows. List results are jansson arrays of
+ * objects, newest first, with a cursor for the next page.
+ */
+#ifndef WF_STORE_H
+#define WF_STORE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/util.h"
+
+struct wf_store;
+
+struct wf_store_opts {
+    const char *url;     /* "sqlite:PATH", a bare PATH, or ":memory:" (tests) */
+    int n_readers;       /* read connections kept, default 8 */
+    int batch_max;       /* writes per group commit, default 256 */
+    int busy_timeout_ms; /* default 5000 */
+};
+
+/* Opens (creating and migrating as needed) the store. Migrations are
+ * numbered, run once, in a transaction each; the schema version is kept in
+ * the database. Message in err (optional). WF_EIO, WF_EVERSION (database
+ * newer than this binary), WF_EINVAL (bad url). */
+int wf_store_open(const struct wf_store_opts *opts, struct wf_store **out, struct wf_buf *err);
+/* Flushes pending writes, stops the writer, closes; accepts NULL. */
+void wf_store_close(struct wf_store *st);
+/* WF_OK when the store answers a trivial query. Thread-safe. */
+int wf_store_ping(struct wf_store *st);
+/* "sqlite" or "postgres". */
+const char *wf_store_backend(const struct wf_store *st);
+
+/* ---- Tenants and API keys ------------------------------------------------ */
+
+struct wf_store_tenant {
+    char id[WF_LIMIT_ID_BYTES];
+    char name[256];
+    char github_secret[256]; /* webhook secrets; "" = none configured */
+    char gitlab_token[256];
+    char generic_secret[256];
+    int64_t created_ms;
+};
+
+/* Creates or updates a tenant (all fields copied). Empty secret fields keep
+ * the stored value when the tenant exists. Thread-safe. */
+int wf_store_tenant_put(struct wf_store *st, const struct wf_store_tenant *t);
+/* WF_ENOENT when absent. */
+int wf_store_tenant_get(struct wf_store *st, const char *id, struct wf_store_tenant *out);
+/* Array of {"id","name","created_ms"} (no secrets). Returns owned json. */
+int wf_store_tenant_list(struct wf_store *st, json_t **out);
+
+/* Stores an API key by its SHA-256 hash (hex); the key itself is never
+ * stored. key_id is a short public id ("k_ab12cd34"). */
+int wf_store_key_put(struct wf_store *st, const char *tenant, const char *key_id,
+                     const char *hash_hex, const char *name, int64_t created_ms);
+/* Finds an unrevoked key by hash: copies its tenant and key id (buffers of
+ * WF_LIMIT_ID_BYTES). WF_ENOENT when unknown or revoked. */
+int wf_store_key_find(struct wf_store *st, const char *hash_hex, char *tenant, char *key_id);
+/* Revokes a key of a tenant. WF_ENOENT when the tenant has no such key. */
+int wf_store_key_revoke(struct wf_store *st, const char *tenant, const char *key_id);
+/* Array of {"id","name","created_ms","revoked"}. */
+int wf_store_key_list(struct wf_store *st, const char *tenant, json_t **out);
+
+/* ---- Ingestion ------------------------------------------------------------ */
+
+/* A normalized event; every string borrowed, "" or NULL when unknown. */
+struct wf_store_event {
+    const char *kind;        /* build|job|change|pull_request|deployment|incident */
+    const char *action;      /* provider action ("completed", "opened", ...) */
+    const char *repo;        /* "owner/name" or GitLab path */
+    const char *branch;      /* branch or ref name */
+    const char *sha;         /* commit */
+    const char *external_id; /* provider id of the job/run/PR/deployment/issue */
+    const char *parent_id;   /* run id of a job, pipeline id of a GitLab job */
+    const char *name;        /* job/workflow/environment/title */
+    const char *status;      /* queued|in_progress|completed (builds/jobs), open|closed ... */
+    const char *conclusion;  /* success|failure|cancelled|skipped|... */
+    const char *url;         /* html url */
+    int64_t occurred_ms;     /* when it happened at the provider (0 = unknown) */
+    const char *data_json;   /* the whole normalized event, already redacted */
+};
+
+struct wf_store_ingest_req {
+    const char *tenant;
+    const char *provider; /* github|gitlab|generic|upload */
+    const char *delivery; /* idempotency key: X-GitHub-Delivery, X-Gitlab-Event-UUID, ... */
+    const struct wf_store_event *events;
+    size_t n_events;
+    int64_t received_ms;
+    int enqueue_failed_jobs; /* 1: a job event whose build first becomes completed+failure
+                                enqueues a "triage" job in the same transaction */
+};
+
+struct wf_store_ingest_result {
+    int duplicate;       /* 1: this delivery was seen before; nothing changed */
+    int64_t delivery_id; /* row id of the delivery (also for duplicates) */
+    size_t n_applied;    /* events that changed a build/job state */
+    size_t n_stale;      /* out-of-order events kept in the event log but not applied */
+    size_t n_enqueued;   /* triage jobs enqueued */
+};
+
+/* Records a delivery and its events durably (returns after the commit's
+ * fsync). Builds and jobs keep their latest state: a status of lower rank
+ * (queued < in_progress < completed) never overwrites a higher one, so late
+ * and redelivered events are safe. Thread-safe; concurrent calls share
+ * commits. */
+int wf_store_ingest(struct wf_store *st, const struct wf_store_ingest_req *req,
+                    struct wf_store_ingest_result *out);
+
+/* Counters since open, for /metrics. */
+struct wf_store_stats {
+    uint64_t commits;       /* group commits */
+    uint64_t writes;        /* write operations committed */
+    uint64_t deliveries;    /* new deliveries stored */
+    uint64_t duplicates;    /* duplicate deliveries answered */
+    uint64_t commit_ns_sum; /* time spent in COMMIT (fsync) */
+};
+void wf_store_stats(struct wf_store *st, struct wf_store_stats *out);
+
+/* ---- Builds and logs ------------------------------------------------------- */
+
+struct wf_store_build {
+    int64_t id;
+    char tenant[WF_LIMIT_ID_BYTES];
+    char provider[16];
+    char external_id[WF_LIMIT_ID_BYTES];
+    char parent_id[WF_LIMIT_ID_BYTES];
+    char repo[256];
+    char branch[256];
+    char sha[64];
+    char name[256];
+    char status[32];
+    char conclusion[32];
+    char url[512];
+    int64_t updated_ms;
+    int has_log; /* 1 when a log is stored */
+};
+
+/* Finds the build (job) of (tenant, provider, external_id) or creates it
+ * with the given fields (borrowed event; only identity fields are needed).
+ * *id gets its row id. Used by log uploads for builds no webhook announced. */
+int wf_store_build_ensure(struct wf_store *st, const char *tenant, const char *provider,
+                          const struct wf_store_event *ev, int64_t *id);
+/* WF_ENOENT when the tenant has no such build. */
+int wf_store_build_get(struct wf_store *st, const char *tenant, int64_t id,
+                       struct wf_store_build *out);
+/* Finds a build by provider id. WF_ENOENT when absent. */
+int wf_store_build_find(struct wf_store *st, const char *tenant, const char *provider,
+                        const char *external_id, struct wf_store_build *out);
+/* Stores the (already redacted) log of a build, replacing any earlier one;
+ * compressed at rest. */
+int wf_store_log_put(struct wf_store *st, const char *tenant, int64_t build_id, const char *text,
+                     size_t len);
+/* Returns the log (owned, NUL-terminated, free with wf_free). WF_ENOENT. */
+int wf_store_log_get(struct wf_store *st, const char *tenant, int64_t build_id, char **out,
+                     size_t *out_len);
+
+/* ---- Failures and signatures ----------------------------------------------- */
+
+struct wf_store_failure {
+    const char *tenant;
+    int64_t build_id; /* 0 for ad-hoc triage */
+    const char *repo;
+    const char *branch;
+    const char *category;
+    double confidence;
+    const char *signature;     /* 16 hex digits */
+    const char *step;          /* failing step name */
+    const char *title;         /* one-line summary (first key line) */
+    const char *report_json;   /* the full triage JSON report */
+    const char *model_version; /* model that produced it */
+    int64_t created_ms;
+};
+
+/* Stores a failure and updates its signature's counters (count, first and
+ * last seen) in the same transaction. A second failure for the same build
+ * replaces the first (re-triage) without counting twice. *id optional. */
+int wf_store_failure_put(struct wf_store *st, const struct wf_store_failure *f, int64_t *id);
+
+struct wf_store_filter {
+    const char *repo; /* NULL = any */
+    const char *branch;
+    const char *category;
+    const char *signature;
+    int64_t since_ms;  /* 0 = no bound */
+    int64_t until_ms;  /* 0 = no bound */
+    int64_t before_id; /* page cursor: rows with id < before_id; 0 = first page */
+    int limit;         /* 1..WF_LIMIT_PAGE_ITEMS, default 50 */
+};
+
+/* {"items":[{id,build_id,repo,branch,category,confidence,signature,step,
+ * title,created_ms,signature_count}],"next":<before_id or null>} newest
+ * first. Returns owned json. */
+int wf_store_failure_list(struct wf_store *st, const char *tenant, const struct wf_store_filter *f,
+                          json_t **out);
+/* One failure with its full report ("report" holds the parsed JSON) and
+ * build. WF_ENOENT when the tenant has no such failure. */
+int wf_store_failure_get(struct wf_store *st, const char *tenant, int64_t id, json_t **out);
+/* {"items":[{signature,category,title,count,first_seen_ms,last_seen_ms,
+ * repos:[...],branches:[...]}],"next":...} most recently seen first; the
+ * filter's repo/branch/category/since apply. */
+int wf_store_signature_list(struct wf_store *st, const char *tenant,
+                            const struct wf_store_filter *f, json_t **out);
+/* Count of failures with this signature for the tenant (0 when none). */
+int wf_store_signature_count(struct wf_store *st, const char *tenant, const char *signature,
+                             int64_t *count, int64_t *first_seen_ms);
+
+/* ---- Job queue primitives (used by src/queue) --------------------------------- */
+
+struct wf_store_job {
+    int64_t id;
+    char tenant[WF_LIMIT_ID_BYTES];
+    char kind[32];
+    char *payload; /* owned JSON text, free with wf_store_job_cleanup */
+    int attempts;  /* including this one */
+    int max_attempts;
+    int64_t lease_token; /* proves the lease on ack/retry/dead */
+    char last_error[256];
+};
+void wf_store_job_cleanup(struct wf_store_job *j);
+
+int wf_store_job_push(struct wf_store *st, const char *tenant, const char *kind,
+                      const char *payload_json, int max_attempts, int64_t available_ms,
+                      int64_t *id);
+/* Leases the oldest ready job (available_ms <= now_ms, or leased with an
+ * expired lease) until now_ms + lease_ms; attempts += 1. WF_ENOENT when none. */
+int wf_store_job_claim(struct wf_store *st, int64_t now_ms, int64_t lease_ms,
+                       struct wf_store_job *out);
+/* Completes a leased job. WF_ECONFLICT when the lease was lost. */
+int wf_store_job_ack(struct wf_store *st, int64_t id, int64_t lease_token);
+/* Makes the job ready again at available_ms with error recorded. */
+int wf_store_job_retry(struct wf_store *st, int64_t id, int64_t lease_token, int64_t available_ms,
+                       const char *error);
+/* Moves the job to the dead-letter state. */
+int wf_store_job_dead(struct wf_store *st, int64_t id, int64_t lease_token, const char *error);
+
+struct wf_store_job_counts {
+    int64_t ready;  /* waiting, including scheduled retries */
+    int64_t leased; /* being worked on */
+    int64_t done;
+    int64_t dead;
+};
+int wf_store_job_counts(struct wf_store *st, struct wf_store_job_counts *out);
+/* Dead-lettered jobs of a tenant: [{id,kind,attempts,last_error,...}]. */
+int wf_store_job_dead_list(struct wf_store *st, const char *tenant, json_t **out);
+
+/* Wall-clock milliseconds since the epoch (what *_ms columns hold). */
+int64_t wf_store_now_ms(void);
+
+#endif
