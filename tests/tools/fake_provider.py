@@ -3,8 +3,10 @@
 """A fake GitHub + GitLab REST API for the provider tests (stdlib only).
 
 Usage: fake_provider.py --port 0 --portfile F [--log-dir D]
-                        [--github-token T] [--gitlab-token T]
-Binds 127.0.0.1, writes the bound port to F (atomically) and serves:
+                        [--github-token T] [--gitlab-token T] [--parent-pid P]
+                        [--max-seconds S]
+Binds 127.0.0.1, writes the bound port to F (atomically), exits when its
+parent process goes away or after --max-seconds (default 300), and serves:
 
   GET  /repos/{o}/{r}/actions/jobs/{id}/logs        GitHub: Bearer token, then
        302 to http://localhost:<port>/blob/{id}?sig=... (another host: the
@@ -312,6 +314,11 @@ def main():
                     default=os.environ.get("FAKE_GITHUB_TOKEN", "ghs_fakeGitHubToken123"))
     ap.add_argument("--gitlab-token",
                     default=os.environ.get("FAKE_GITLAB_TOKEN", "glpat-fakeGitLabToken45"))
+    ap.add_argument("--parent-pid", type=int, default=0,
+                    help="exit when this process is no longer the parent "
+                         "(default: the parent at start-up)")
+    ap.add_argument("--max-seconds", type=float, default=300,
+                    help="exit after this long (default 300)")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
 
@@ -321,6 +328,17 @@ def main():
     srv.github_token = args.github_token
     srv.gitlab_token = args.gitlab_token
     srv.verbose = args.verbose
+    # never outlive the test that started it, even when that test crashed
+    parent = args.parent_pid or os.getppid()
+    started = time.monotonic()
+
+    def watchdog():
+        while True:
+            time.sleep(0.2)
+            if os.getppid() != parent or time.monotonic() - started > args.max_seconds:
+                os._exit(0)
+
+    threading.Thread(target=watchdog, daemon=True).start()
     tmp = args.portfile + ".tmp"
     with open(tmp, "w") as f:
         f.write("%d\n" % srv.server_address[1])

@@ -67,7 +67,7 @@ static int write_big_log(void)
 
 static int setup(void **state)
 {
-    char portfile[128], script[WF_LIMIT_PATH_BYTES];
+    char portfile[128], script[WF_LIMIT_PATH_BYTES], parent[32];
     (void)state;
     if (wf_provider_global_init())
         return -1;
@@ -76,12 +76,14 @@ static int setup(void **state)
         return -1;
     snprintf(portfile, sizeof(portfile), "%s/port", dir);
     snprintf(script, sizeof(script), "%s/tests/tools/fake_provider.py", WF_SOURCE_DIR);
+    snprintf(parent, sizeof(parent), "%ld", (long)getpid());
     server_pid = fork();
     if (server_pid < 0)
         return -1;
     if (server_pid == 0) {
         execlp("python3", "python3", script, "--port", "0", "--portfile", portfile, "--log-dir",
-               dir, "--github-token", GH_TOKEN, "--gitlab-token", GL_TOKEN, (char *)NULL);
+               dir, "--github-token", GH_TOKEN, "--gitlab-token", GL_TOKEN, "--parent-pid", parent,
+               (char *)NULL);
         _exit(127);
     }
     for (int i = 0; i < 200; i++) { /* 10 s */
@@ -99,8 +101,12 @@ static int setup(void **state)
         }
         sleep_ms(50);
     }
-    if (port <= 0)
+    if (port <= 0) {
+        kill(server_pid, SIGTERM);
+        waitpid(server_pid, NULL, 0);
+        server_pid = -1;
         return -1;
+    }
     /* a trailing slash on one base checks that it is tolerated */
     snprintf(github_api, sizeof(github_api), "http://127.0.0.1:%d/", port);
     snprintf(gitlab_api, sizeof(gitlab_api), "http://127.0.0.1:%d/api/v4", port);
