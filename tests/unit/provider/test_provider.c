@@ -16,6 +16,7 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -741,6 +742,54 @@ static void test_allocation_failures(void **state)
     assert_true(ok);
 }
 
+struct worker {
+    const char *provider; /* "github" / "gitlab" */
+    const char *job;      /* generated job id */
+    int rc;               /* result */
+    size_t len;           /* bytes received */
+    int match;            /* 1 when the bytes are the expected log */
+};
+
+static void *work(void *arg)
+{
+    struct worker *w = arg;
+    struct wf_provider_config cfg = config();
+    struct collect c = {0};
+    struct wf_buf err, want;
+    wf_buf_init(&c.b, 1u << 20);
+    wf_buf_init(&err, 4096);
+    wf_buf_init(&want, 1u << 20);
+    w->rc = wf_provider_fetch_log(&cfg, w->provider, "o/r", w->job, collect_sink, &c, &err);
+    long id = strtol(w->job, NULL, 10);
+    for (long i = 1; i <= id - 999; i++)
+        (void)wf_buf_appendf(&want, "job %ld line %ld\n", id, i);
+    (void)wf_buf_puts(&want, "##[error]Process completed with exit code 1.\n");
+    w->len = c.b.len;
+    w->match = c.b.len == want.len && memcmp(c.b.p, want.p, want.len) == 0;
+    wf_buf_cleanup(&want);
+    wf_buf_cleanup(&err);
+    wf_buf_cleanup(&c.b);
+    return NULL;
+}
+
+/* Calls share nothing: concurrent fetches on both APIs each get their log. */
+static void test_concurrent_fetches(void **state)
+{
+    struct worker ws[] = {{"github", "1500", 0, 0, 0}, {"gitlab", "1600", 0, 0, 0},
+                          {"github", "1700", 0, 0, 0}, {"gitlab", "1999", 0, 0, 0},
+                          {"github", "1001", 0, 0, 0}, {"gitlab", "1002", 0, 0, 0}};
+    pthread_t th[sizeof(ws) / sizeof(ws[0])];
+    (void)state;
+    for (size_t i = 0; i < sizeof(ws) / sizeof(ws[0]); i++)
+        assert_int_equal(pthread_create(&th[i], NULL, work, &ws[i]), 0);
+    for (size_t i = 0; i < sizeof(ws) / sizeof(ws[0]); i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(ws[i].rc, WF_OK);
+        assert_true(ws[i].len > 0);
+        assert_true(ws[i].match);
+    }
+}
+
 /* ---- helpers ---------------------------------------------------------------- */
 
 static void test_helpers(void **state)
@@ -809,6 +858,7 @@ int main(void)
         cmocka_unit_test(test_invalid_input_makes_no_request),
         cmocka_unit_test(test_review_body_cap),
         cmocka_unit_test(test_allocation_failures),
+        cmocka_unit_test(test_concurrent_fetches),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
