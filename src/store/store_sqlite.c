@@ -1958,12 +1958,14 @@ static int64_t lease_token(void)
 struct job_claim_arg {
     int64_t now_ms, lease_ms;
     struct wf_store_job *out;
+    int found; /* "none" is not an error of the op: that would roll back dead-lettering */
 };
 
 static void undo_claim(struct sq_op *op)
 {
     struct job_claim_arg *a = op->arg;
     wf_store_job_cleanup(a->out);
+    a->found = 0;
 }
 
 static int op_job_claim(struct sq_conn *c, struct sq_op *op)
@@ -1979,7 +1981,7 @@ static int op_job_claim(struct sq_conn *c, struct sq_op *op)
         sqlite3_bind_int64(q, 1, a->now_ms);
         int src = sqlite3_step(q);
         if (src != SQLITE_ROW) {
-            rc = src == SQLITE_DONE ? WF_ENOENT : sq_err(c, src);
+            rc = src == SQLITE_DONE ? WF_OK : sq_err(c, src);
             sq_end(q);
             return rc;
         }
@@ -2022,9 +2024,11 @@ static int op_job_claim(struct sq_conn *c, struct sq_op *op)
         }
         if (rc)
             wf_store_job_cleanup(j);
+        else
+            a->found = 1;
         return rc;
     }
-    return WF_ENOENT;
+    return WF_OK;
 }
 
 static int sq_job_claim(struct wf_store *st, int64_t now_ms, int64_t lease_ms,
@@ -2032,8 +2036,10 @@ static int sq_job_claim(struct wf_store *st, int64_t now_ms, int64_t lease_ms,
 {
     struct wf_store_job j;
     memset(&j, 0, sizeof(j));
-    struct job_claim_arg a = {now_ms, lease_ms, &j};
+    struct job_claim_arg a = {now_ms, lease_ms, &j, 0};
     int rc = sq_submit(be(st), op_job_claim, &a, undo_claim);
+    if (rc == WF_OK && !a.found)
+        rc = WF_ENOENT;
     if (rc == WF_OK)
         *out = j;
     else
