@@ -90,7 +90,7 @@ const char *wf_store_backend(const struct wf_store *st)
 
 int wf_store_tenant_put(struct wf_store *st, const struct wf_store_tenant *t)
 {
-    if (!st || !t || !id_ok(t->id))
+    if (!st || !t || !t->id[0] || strnlen(t->id, sizeof(t->id)) == sizeof(t->id))
         return WF_EINVAL;
     return st->ops->tenant_put(st, t);
 }

@@ -54,9 +54,14 @@ static void test_open_migrate_reopen(void **state)
     assert_string_equal(wf_store_backend(st), "sqlite");
     struct wf_store_tenant t = {.id = "acme", .name = "Acme"};
     assert_int_equal(wf_store_tenant_put(st, &t), WF_OK);
+    /* the write-ahead log holds secrets too: same mode as the database */
+    char wal[420];
+    struct stat sb;
+    snprintf(wal, sizeof(wal), "%s-wal", path);
+    assert_int_equal(stat(wal, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
     wf_store_close(st);
 
-    struct stat sb;
     assert_int_equal(stat(path, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
     assert_int_equal(scalar(path, "SELECT count(*) FROM schema_version"), 1);

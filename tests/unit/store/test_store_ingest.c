@@ -4,7 +4,8 @@
  * (also between concurrent duplicates), the out-of-order rule, one triage
  * job per failed build even when redelivered under another delivery id,
  * 8 threads of ingests sharing commits, a write that violates a constraint
- * failing alone inside a batch, durability across reopen, and a child
+ * failing alone inside a batch, a failed COMMIT failing every write of its
+ * batch, durability across reopen, and a child
  * process SIGKILLed mid-stream losing nothing it had acknowledged. The
  * backend's .c is included to reach its writer queue.
  */
@@ -320,7 +321,7 @@ static void *gate_thread(void *ud)
 
 struct call {
     struct wf_store *st;
-    int what; /* 0 ingest, 1 conflicting key */
+    int what; /* 0 ingest, 1 conflicting key, 2 orphan event */
     const char *name;
     int rc;
 };
@@ -406,6 +407,103 @@ static void test_failing_write_fails_alone(void **state)
     json_decref(keys);
     wf_store_close(st);
     /* after close, writes are refused rather than lost */
+    tdir_free(&d);
+}
+
+/* Inserts an event whose delivery does not exist with foreign keys checked
+ * at COMMIT: the statement succeeds, the batch's COMMIT fails. */
+static int op_orphan(struct sq_conn *c, struct sq_op *op)
+{
+    (void)op;
+    return sq_exec(c, "PRAGMA defer_foreign_keys = ON;"
+                      "INSERT INTO events(tenant, delivery_id, kind, action, repo, branch, sha,"
+                      " external_id, parent_id, name, status, conclusion, url, occurred_ms,"
+                      " received_ms) VALUES('acme', 424242, 'x', '', '', '', '', '', '', '',"
+                      " '', '', '', 0, 0)");
+}
+
+static void *orphan_thread(void *ud)
+{
+    struct call *c = ud;
+    c->rc = sq_submit(be(c->st), op_orphan, NULL, NULL);
+    return NULL;
+}
+
+struct claim_call {
+    struct wf_store *st;
+    struct wf_store_job job;
+    int rc;
+};
+
+static void *claim_thread(void *ud)
+{
+    struct claim_call *c = ud;
+    c->rc = wf_store_job_claim(c->st, wf_store_now_ms(), 60000, &c->job);
+    return NULL;
+}
+
+static void test_failed_commit_fails_every_write(void **state)
+{
+    (void)state;
+    struct tdir d;
+    tdir_new(&d);
+    struct wf_store *st = open_in(&d);
+    struct sq *s = be(st);
+    assert_int_equal(wf_store_job_push(st, "acme", "triage", "{}", 3, 0, NULL), WF_OK);
+    struct wf_store_stats before, after;
+    wf_store_stats(st, &before);
+
+    struct gate g = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+    struct gate_call gc = {st, &g, -1};
+    pthread_t gt, th[3];
+    assert_int_equal(pthread_create(&gt, NULL, gate_thread, &gc), 0);
+    pthread_mutex_lock(&g.mu);
+    while (!g.entered)
+        pthread_cond_wait(&g.cv, &g.mu);
+    pthread_mutex_unlock(&g.mu);
+    struct call ok = {st, 0, "ok-1", -1}, orphan = {st, 2, "orphan", -1};
+    struct claim_call cl;
+    memset(&cl, 0, sizeof(cl));
+    cl.st = st;
+    cl.rc = -1;
+    assert_int_equal(pthread_create(&th[0], NULL, call_thread, &ok), 0);
+    while (queued_ops(s) != 1)
+        usleep(1000);
+    assert_int_equal(pthread_create(&th[1], NULL, claim_thread, &cl), 0);
+    while (queued_ops(s) != 2)
+        usleep(1000);
+    assert_int_equal(pthread_create(&th[2], NULL, orphan_thread, &orphan), 0);
+    while (queued_ops(s) != 3)
+        usleep(1000);
+    pthread_mutex_lock(&g.mu);
+    g.open = 1;
+    pthread_cond_broadcast(&g.cv);
+    pthread_mutex_unlock(&g.mu);
+    pthread_join(gt, NULL);
+    for (int i = 0; i < 3; i++)
+        pthread_join(th[i], NULL);
+    assert_int_equal(gc.rc, WF_OK);
+    /* each write ran fine on its own, but none of them is durable */
+    assert_int_equal(ok.rc, WF_ECONFLICT);
+    assert_int_equal(cl.rc, WF_ECONFLICT);
+    assert_null(cl.job.payload); /* the claim handed nothing out */
+    assert_int_equal(orphan.rc, WF_ECONFLICT);
+    wf_store_stats(st, &after);
+    assert_int_equal(after.commits - before.commits, 1); /* the gate's batch only */
+    assert_int_equal(after.writes - before.writes, 1);
+    assert_int_equal(after.deliveries, before.deliveries);
+    struct wf_store_build b;
+    assert_int_equal(wf_store_build_find(st, "acme", "github", "ok-1", &b), WF_ENOENT);
+    struct wf_store_job_counts n;
+    assert_int_equal(wf_store_job_counts(st, &n), WF_OK);
+    assert_int_equal(n.ready, 1);
+    assert_int_equal(n.leased, 0);
+    /* the writer goes on: the next batch commits */
+    struct wf_store_event ev = job_event("ok-1", "queued", "", 1);
+    struct wf_store_ingest_result r;
+    assert_int_equal(ingest1(st, "acme", "ok-1", &ev, 0, &r), WF_OK);
+    assert_int_equal(r.duplicate, 0);
+    wf_store_close(st);
     tdir_free(&d);
 }
 
@@ -516,6 +614,7 @@ int main(void)
         cmocka_unit_test(test_triage_enqueued_once),
         cmocka_unit_test(test_concurrent_group_commit),
         cmocka_unit_test(test_failing_write_fails_alone),
+        cmocka_unit_test(test_failed_commit_fails_every_write),
         cmocka_unit_test(test_durable_across_reopen),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
