@@ -11,7 +11,7 @@
 
 #include "store/store.h"
 
-/* Attempts a triage job enqueued by ingest gets (the queue's default). */
+/* max_attempts of the triage jobs ingest enqueues: the queue's default. */
 #define WF_STORE__TRIAGE_MAX_ATTEMPTS 5
 /* Events in one ingest request. */
 #define WF_STORE__MAX_EVENTS 10000u

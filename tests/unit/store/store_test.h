@@ -39,8 +39,8 @@ static inline void tdir_rm(const char *path)
             if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
                 continue;
             char sub[512];
-            snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-            tdir_rm(sub);
+            if (snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name) < (int)sizeof(sub))
+                tdir_rm(sub);
         }
         if (dir)
             closedir(dir);
