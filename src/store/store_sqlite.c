@@ -269,6 +269,9 @@ static const char *const sq_sql[SQ__COUNT] = {
 
 /* ---- Connections, the writer and the reader pool ---------------------------------- */
 
+/* Read connections kept open at most, whatever n_readers asks. */
+#define SQ_MAX_READERS 64
+
 struct sq_conn {
     sqlite3 *db;
     sqlite3_stmt *stmt[SQ__COUNT]; /* prepared on first use, kept until close */
@@ -735,6 +738,8 @@ static int sq_open(struct wf_store *st, const char *target, const struct wf_stor
     s->batch_max = o->batch_max > 0 ? o->batch_max : 256;
     s->busy_ms = o->busy_timeout_ms > 0 ? o->busy_timeout_ms : 5000;
     s->n_rmax = o->n_readers > 0 ? o->n_readers : 8;
+    if (s->n_rmax > SQ_MAX_READERS)
+        s->n_rmax = SQ_MAX_READERS;
     if (strcmp(target, ":memory:") != 0) {
         s->path = wf_strndup(target, strlen(target));
         s->readers = wf_calloc((size_t)s->n_rmax, sizeof(*s->readers));
@@ -1064,6 +1069,7 @@ out:
 struct ingest_arg {
     const struct wf_store_ingest_req *req;
     struct wf_store_ingest_result res;
+    int64_t received_ms; /* the request's, or now when it gave none */
 };
 
 static int is_build_kind(const char *kind)
@@ -1212,7 +1218,7 @@ static int apply_build(struct sq_conn *c, const struct wf_store_ingest_req *req,
 }
 
 static int insert_event(struct sq_conn *c, const struct wf_store_ingest_req *req,
-                        int64_t delivery_id, const struct wf_store_event *ev)
+                        int64_t delivery_id, int64_t received_ms, const struct wf_store_event *ev)
 {
     int rc = WF_OK;
     sqlite3_stmt *q = sq_stmt(c, SQ_EVENT_INSERT, &rc);
@@ -1232,7 +1238,7 @@ static int insert_event(struct sq_conn *c, const struct wf_store_ingest_req *req
     bind_s(q, 12, ev->conclusion);
     bind_s(q, 13, ev->url);
     sqlite3_bind_int64(q, 14, ev->occurred_ms);
-    sqlite3_bind_int64(q, 15, req->received_ms);
+    sqlite3_bind_int64(q, 15, received_ms);
     if (ev->data_json)
         sqlite3_bind_text(q, 16, ev->data_json, -1, SQLITE_STATIC);
     else
@@ -1246,6 +1252,7 @@ static int op_ingest(struct sq_conn *c, struct sq_op *op)
     const struct wf_store_ingest_req *req = a->req;
     int rc = WF_OK;
     memset(&a->res, 0, sizeof(a->res));
+    a->received_ms = req->received_ms ? req->received_ms : wf_store_now_ms();
     /* the unique (tenant, provider, delivery) decides, inside the transaction:
      * concurrent duplicates are serialised by the writer and the constraint */
     sqlite3_stmt *q = sq_stmt(c, SQ_DELIVERY_INSERT, &rc);
@@ -1254,7 +1261,7 @@ static int op_ingest(struct sq_conn *c, struct sq_op *op)
     bind_s(q, 1, req->tenant);
     bind_s(q, 2, req->provider);
     bind_s(q, 3, req->delivery);
-    sqlite3_bind_int64(q, 4, req->received_ms ? req->received_ms : wf_store_now_ms());
+    sqlite3_bind_int64(q, 4, a->received_ms);
     sqlite3_bind_int64(q, 5, (sqlite3_int64)req->n_events);
     rc = sq_exec_stmt(c, q);
     if (rc)
@@ -1280,7 +1287,7 @@ static int op_ingest(struct sq_conn *c, struct sq_op *op)
     op->new_delivery = 1;
     for (size_t i = 0; i < req->n_events && !rc; i++) {
         const struct wf_store_event *ev = &req->events[i];
-        rc = insert_event(c, req, a->res.delivery_id, ev);
+        rc = insert_event(c, req, a->res.delivery_id, a->received_ms, ev);
         if (!rc && is_build_kind(ev->kind) && ev->external_id && ev->external_id[0])
             rc = apply_build(c, req, ev, &a->res);
     }

@@ -4,7 +4,7 @@
  * order and availability, ack, retry with a later availability, dead
  * letters, lease expiry handing the job to another worker, a stale lease
  * token answered with WF_ECONFLICT, a lease lost on the last attempt
- * dead-lettered, and the counters.
+ * dead-lettered, the counters, and allocation failures failing cleanly.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -126,11 +126,76 @@ static void test_lease_expiry(void **state)
     tdir_free(&d);
 }
 
+/* Every allocation the store makes fails in turn: each call fails cleanly
+ * (no leak, no half-written row) or succeeds. */
+static void test_allocation_failures(void **state)
+{
+    (void)state;
+    struct tdir d;
+    char url[400];
+    tdir_new(&d);
+    snprintf(url, sizeof(url), "sqlite:%s/db/store.db", d.path);
+    struct wf_store_opts o = {url, 2, 0, 0};
+    int opened = 0;
+    for (long n = 0; n < 32 && !opened; n++) {
+        struct wf_store *st = NULL;
+        wf_alloc_fail_after(n);
+        int rc = wf_store_open(&o, &st, NULL);
+        wf_alloc_fail_after(-1);
+        if (rc == WF_OK) {
+            opened = 1;
+            wf_store_close(st);
+        } else {
+            assert_int_equal(rc, WF_ENOMEM);
+            assert_null(st);
+        }
+    }
+    assert_true(opened);
+
+    struct wf_store *st = open_in(&d);
+    int64_t id = 0;
+    assert_int_equal(wf_store_job_push(st, "acme", "triage", "{\"k\":1}", 3, 0, &id), WF_OK);
+    struct wf_store_job j;
+    memset(&j, 0, sizeof(j));
+    wf_alloc_fail_after(0); /* the payload copy fails inside the writer */
+    int rc = wf_store_job_claim(st, 10, 100, &j);
+    wf_alloc_fail_after(-1);
+    assert_int_equal(rc, WF_ENOMEM);
+    assert_null(j.payload);
+    struct wf_store_job_counts n;
+    assert_int_equal(wf_store_job_counts(st, &n), WF_OK);
+    assert_int_equal(n.ready, 1); /* the lease was rolled back with the op */
+    assert_int_equal(n.leased, 0);
+    assert_int_equal(wf_store_job_claim(st, 10, 100, &j), WF_OK);
+    assert_int_equal(j.attempts, 1);
+    wf_store_job_cleanup(&j);
+
+    struct wf_store_event ev = job_event("b1", "completed", "failure", 1);
+    int64_t b = 0;
+    assert_int_equal(wf_store_build_ensure(st, "acme", "github", &ev, &b), WF_OK);
+    wf_alloc_fail_after(0);
+    rc = wf_store_log_put(st, "acme", b, "log text", 8);
+    wf_alloc_fail_after(-1);
+    assert_int_equal(rc, WF_ENOMEM);
+    char *text = NULL;
+    size_t len = 0;
+    assert_int_equal(wf_store_log_get(st, "acme", b, &text, &len), WF_ENOENT);
+    assert_int_equal(wf_store_log_put(st, "acme", b, "log text", 8), WF_OK);
+    wf_alloc_fail_after(0);
+    rc = wf_store_log_get(st, "acme", b, &text, &len);
+    wf_alloc_fail_after(-1);
+    assert_int_equal(rc, WF_ENOMEM);
+    assert_null(text);
+    wf_store_close(st);
+    tdir_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_claim_ack_retry_dead),
         cmocka_unit_test(test_lease_expiry),
+        cmocka_unit_test(test_allocation_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
