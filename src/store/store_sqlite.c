@@ -1,0 +1,2223 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The SQLite backend of the store. One writer thread owns the write
+ * connection: callers submit each write as a closure and block until the
+ * transaction holding it has committed; the writer runs every pending write
+ * in one BEGIN IMMEDIATE ... COMMIT (one savepoint each, so a failing write
+ * fails alone) and the commit's fsync is shared by the whole batch. Reads go
+ * through a pool of query_only connections that WAL never blocks. The
+ * schema is a numbered list of migrations; everything dialect-specific
+ * stays in this file.
+ */
+#include "store/store_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- Schema ------------------------------------------------------------------ */
+
+/* Numbered migrations: append only, never edit one that shipped. Each runs in
+ * its own transaction together with the row recording its version. */
+static const char *const migrations[] = {
+    /* 1: the initial schema */
+    "CREATE TABLE tenants("
+    " id TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '',"
+    " github_secret TEXT NOT NULL DEFAULT '', gitlab_token TEXT NOT NULL DEFAULT '',"
+    " generic_secret TEXT NOT NULL DEFAULT '', created_ms INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE api_keys("
+    " id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, key_id TEXT NOT NULL,"
+    " hash TEXT NOT NULL UNIQUE, name TEXT NOT NULL DEFAULT '', created_ms INTEGER NOT NULL,"
+    " revoked_ms INTEGER NOT NULL DEFAULT 0, UNIQUE(tenant, key_id));"
+    "CREATE TABLE deliveries("
+    " id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, provider TEXT NOT NULL,"
+    " delivery TEXT NOT NULL, received_ms INTEGER NOT NULL, n_events INTEGER NOT NULL,"
+    " UNIQUE(tenant, provider, delivery));"
+    "CREATE TABLE events("
+    " id INTEGER PRIMARY KEY, tenant TEXT NOT NULL,"
+    " delivery_id INTEGER NOT NULL REFERENCES deliveries(id),"
+    " kind TEXT NOT NULL, action TEXT NOT NULL, repo TEXT NOT NULL, branch TEXT NOT NULL,"
+    " sha TEXT NOT NULL, external_id TEXT NOT NULL, parent_id TEXT NOT NULL,"
+    " name TEXT NOT NULL, status TEXT NOT NULL, conclusion TEXT NOT NULL, url TEXT NOT NULL,"
+    " occurred_ms INTEGER NOT NULL, received_ms INTEGER NOT NULL, data TEXT);"
+    "CREATE INDEX events_kind ON events(tenant, kind, occurred_ms);"
+    "CREATE INDEX events_delivery ON events(delivery_id);"
+    "CREATE TABLE builds("
+    " id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, provider TEXT NOT NULL,"
+    " external_id TEXT NOT NULL, parent_id TEXT NOT NULL DEFAULT '',"
+    " repo TEXT NOT NULL DEFAULT '', branch TEXT NOT NULL DEFAULT '',"
+    " sha TEXT NOT NULL DEFAULT '', name TEXT NOT NULL DEFAULT '',"
+    " status TEXT NOT NULL DEFAULT '', conclusion TEXT NOT NULL DEFAULT '',"
+    " url TEXT NOT NULL DEFAULT '', status_rank INTEGER NOT NULL DEFAULT 0,"
+    " occurred_ms INTEGER NOT NULL DEFAULT 0, failure_enqueued INTEGER NOT NULL DEFAULT 0,"
+    " created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+    " UNIQUE(tenant, provider, external_id));"
+    "CREATE INDEX builds_repo ON builds(tenant, repo, updated_ms);"
+    "CREATE TABLE logs("
+    " build_id INTEGER PRIMARY KEY REFERENCES builds(id), tenant TEXT NOT NULL,"
+    " raw_len INTEGER NOT NULL, data BLOB NOT NULL, created_ms INTEGER NOT NULL);"
+    "CREATE INDEX logs_tenant ON logs(tenant, build_id);"
+    "CREATE TABLE failures("
+    " id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, build_id INTEGER NOT NULL DEFAULT 0,"
+    " repo TEXT NOT NULL, branch TEXT NOT NULL, category TEXT NOT NULL,"
+    " confidence REAL NOT NULL, signature TEXT NOT NULL, step TEXT NOT NULL,"
+    " title TEXT NOT NULL, report TEXT NOT NULL, model_version TEXT NOT NULL,"
+    " created_ms INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX failures_build ON failures(tenant, build_id) WHERE build_id > 0;"
+    "CREATE INDEX failures_tenant ON failures(tenant, id);"
+    "CREATE INDEX failures_signature ON failures(tenant, signature, id);"
+    "CREATE TABLE signatures("
+    " id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, signature TEXT NOT NULL,"
+    " category TEXT NOT NULL, title TEXT NOT NULL, count INTEGER NOT NULL,"
+    " first_seen_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL,"
+    " UNIQUE(tenant, signature));"
+    "CREATE INDEX signatures_seen ON signatures(tenant, last_seen_ms);"
+    "CREATE TABLE jobs("
+    " id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, kind TEXT NOT NULL,"
+    " payload TEXT NOT NULL,"
+    " state TEXT NOT NULL CHECK(state IN ('ready', 'leased', 'done', 'dead')),"
+    " attempts INTEGER NOT NULL DEFAULT 0, max_attempts INTEGER NOT NULL,"
+    " available_ms INTEGER NOT NULL, lease_until_ms INTEGER NOT NULL DEFAULT 0,"
+    " lease_token INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',"
+    " created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
+    "CREATE INDEX jobs_state ON jobs(state, available_ms);"
+    "CREATE INDEX jobs_tenant ON jobs(tenant, state, id);",
+};
+#define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+/* ---- Statements (prepared once per connection) --------------------------------- */
+
+enum sq_stmt {
+    SQ_PING,
+    SQ_TENANT_PUT,
+    SQ_TENANT_GET,
+    SQ_TENANT_LIST,
+    SQ_KEY_PUT,
+    SQ_KEY_FIND,
+    SQ_KEY_REVOKE,
+    SQ_KEY_LIST,
+    SQ_DELIVERY_INSERT,
+    SQ_DELIVERY_FIND,
+    SQ_EVENT_INSERT,
+    SQ_BUILD_STATE,
+    SQ_BUILD_INSERT,
+    SQ_BUILD_UPDATE,
+    SQ_BUILD_MARK_ENQUEUED,
+    SQ_BUILD_GET,
+    SQ_BUILD_FIND,
+    SQ_BUILD_OWNED,
+    SQ_LOG_PUT,
+    SQ_LOG_GET,
+    SQ_FAILURE_OF_BUILD,
+    SQ_FAILURE_INSERT,
+    SQ_FAILURE_UPDATE,
+    SQ_FAILURE_LIST,
+    SQ_FAILURE_GET,
+    SQ_SIG_ADD,
+    SQ_SIG_SUB,
+    SQ_SIG_PRUNE,
+    SQ_SIG_COUNT,
+    SQ_SIG_LIST,
+    SQ_JOB_INSERT,
+    SQ_JOB_NEXT,
+    SQ_JOB_LEASE,
+    SQ_JOB_EXPIRE,
+    SQ_JOB_ACK,
+    SQ_JOB_RETRY,
+    SQ_JOB_DEAD,
+    SQ_JOB_COUNTS,
+    SQ_JOB_DEAD_LIST,
+    SQ__COUNT
+};
+
+#define BUILD_COLS                                                                                 \
+    "b.id, b.tenant, b.provider, b.external_id, b.parent_id, b.repo, b.branch, b.sha, b.name,"     \
+    " b.status, b.conclusion, b.url, b.updated_ms,"                                                \
+    " EXISTS(SELECT 1 FROM logs l WHERE l.build_id = b.id)"
+
+#define FAILURE_COLS                                                                               \
+    "f.id, f.build_id, f.repo, f.branch, f.category, f.confidence, f.signature, f.step,"           \
+    " f.title, f.created_ms, COALESCE(s.count, 0)"
+
+static const char *const sq_sql[SQ__COUNT] = {
+    [SQ_PING] = "SELECT 1",
+    [SQ_TENANT_PUT] =
+        "INSERT INTO tenants(id, name, github_secret, gitlab_token, generic_secret, created_ms)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(id) DO UPDATE SET name = excluded.name,"
+        " github_secret = COALESCE(NULLIF(excluded.github_secret, ''), github_secret),"
+        " gitlab_token = COALESCE(NULLIF(excluded.gitlab_token, ''), gitlab_token),"
+        " generic_secret = COALESCE(NULLIF(excluded.generic_secret, ''), generic_secret)",
+    [SQ_TENANT_GET] = "SELECT id, name, github_secret, gitlab_token, generic_secret, created_ms"
+                      " FROM tenants WHERE id = ?1",
+    [SQ_TENANT_LIST] = "SELECT id, name, created_ms FROM tenants ORDER BY id LIMIT ?1",
+    [SQ_KEY_PUT] = "INSERT INTO api_keys(tenant, key_id, hash, name, created_ms)"
+                   " VALUES(?1, ?2, ?3, ?4, ?5)",
+    [SQ_KEY_FIND] = "SELECT tenant, key_id FROM api_keys WHERE hash = ?1 AND revoked_ms = 0",
+    [SQ_KEY_REVOKE] = "UPDATE api_keys SET revoked_ms = CASE WHEN revoked_ms = 0 THEN ?3"
+                      " ELSE revoked_ms END WHERE tenant = ?1 AND key_id = ?2",
+    [SQ_KEY_LIST] = "SELECT key_id, name, created_ms, revoked_ms FROM api_keys WHERE tenant = ?1"
+                    " ORDER BY id DESC LIMIT ?2",
+    [SQ_DELIVERY_INSERT] = "INSERT INTO deliveries(tenant, provider, delivery, received_ms,"
+                           " n_events) VALUES(?1, ?2, ?3, ?4, ?5)"
+                           " ON CONFLICT(tenant, provider, delivery) DO NOTHING",
+    [SQ_DELIVERY_FIND] =
+        "SELECT id FROM deliveries WHERE tenant = ?1 AND provider = ?2 AND delivery = ?3",
+    [SQ_EVENT_INSERT] =
+        "INSERT INTO events(tenant, delivery_id, kind, action, repo, branch, sha, external_id,"
+        " parent_id, name, status, conclusion, url, occurred_ms, received_ms, data)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    [SQ_BUILD_STATE] = "SELECT id, status_rank, occurred_ms, failure_enqueued FROM builds"
+                       " WHERE tenant = ?1 AND provider = ?2 AND external_id = ?3",
+    [SQ_BUILD_INSERT] =
+        "INSERT INTO builds(tenant, provider, external_id, parent_id, repo, branch, sha, name,"
+        " status, conclusion, url, status_rank, occurred_ms, created_ms, updated_ms)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)"
+        " ON CONFLICT(tenant, provider, external_id) DO NOTHING",
+    [SQ_BUILD_UPDATE] =
+        "UPDATE builds SET parent_id = COALESCE(NULLIF(?2, ''), parent_id),"
+        " repo = COALESCE(NULLIF(?3, ''), repo), branch = COALESCE(NULLIF(?4, ''), branch),"
+        " sha = COALESCE(NULLIF(?5, ''), sha), name = COALESCE(NULLIF(?6, ''), name),"
+        " status = ?7, conclusion = ?8, url = COALESCE(NULLIF(?9, ''), url),"
+        " status_rank = ?10, occurred_ms = max(occurred_ms, ?11), updated_ms = ?12"
+        " WHERE id = ?1",
+    [SQ_BUILD_MARK_ENQUEUED] = "UPDATE builds SET failure_enqueued = 1 WHERE id = ?1",
+    [SQ_BUILD_GET] = "SELECT " BUILD_COLS " FROM builds b WHERE b.tenant = ?1 AND b.id = ?2",
+    [SQ_BUILD_FIND] = "SELECT " BUILD_COLS " FROM builds b WHERE b.tenant = ?1"
+                      " AND b.provider = ?2 AND b.external_id = ?3",
+    [SQ_BUILD_OWNED] = "SELECT 1 FROM builds WHERE id = ?1 AND tenant = ?2",
+    [SQ_LOG_PUT] = "INSERT INTO logs(build_id, tenant, raw_len, data, created_ms)"
+                   " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(build_id) DO UPDATE SET"
+                   " raw_len = excluded.raw_len, data = excluded.data,"
+                   " created_ms = excluded.created_ms",
+    [SQ_LOG_GET] = "SELECT raw_len, data FROM logs WHERE tenant = ?1 AND build_id = ?2",
+    [SQ_FAILURE_OF_BUILD] =
+        "SELECT id, signature FROM failures WHERE tenant = ?1 AND build_id = ?2",
+    [SQ_FAILURE_INSERT] =
+        "INSERT INTO failures(tenant, build_id, repo, branch, category, confidence, signature,"
+        " step, title, report, model_version, created_ms)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    [SQ_FAILURE_UPDATE] =
+        "UPDATE failures SET repo = ?2, branch = ?3, category = ?4, confidence = ?5,"
+        " signature = ?6, step = ?7, title = ?8, report = ?9, model_version = ?10,"
+        " created_ms = ?11 WHERE id = ?1",
+    [SQ_FAILURE_LIST] = "SELECT " FAILURE_COLS " FROM failures f LEFT JOIN signatures s"
+                        " ON s.tenant = f.tenant AND s.signature = f.signature WHERE f.tenant = ?1"
+                        " AND (?2 IS NULL OR f.repo = ?2) AND (?3 IS NULL OR f.branch = ?3)"
+                        " AND (?4 IS NULL OR f.category = ?4) AND (?5 IS NULL OR f.signature = ?5)"
+                        " AND (?6 = 0 OR f.created_ms >= ?6) AND (?7 = 0 OR f.created_ms < ?7)"
+                        " AND (?8 = 0 OR f.id < ?8) ORDER BY f.id DESC LIMIT ?9",
+    [SQ_FAILURE_GET] = "SELECT " FAILURE_COLS ", f.report, f.model_version FROM failures f"
+                       " LEFT JOIN signatures s ON s.tenant = f.tenant"
+                       " AND s.signature = f.signature WHERE f.tenant = ?1 AND f.id = ?2",
+    [SQ_SIG_ADD] =
+        "INSERT INTO signatures(tenant, signature, category, title, count, first_seen_ms,"
+        " last_seen_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?6)"
+        " ON CONFLICT(tenant, signature) DO UPDATE SET count = count + excluded.count,"
+        " category = excluded.category, title = excluded.title,"
+        " first_seen_ms = min(first_seen_ms, excluded.first_seen_ms),"
+        " last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)",
+    [SQ_SIG_SUB] = "UPDATE signatures SET count = count - 1 WHERE tenant = ?1 AND signature = ?2",
+    [SQ_SIG_PRUNE] = "DELETE FROM signatures WHERE tenant = ?1 AND signature = ?2 AND count <= 0",
+    [SQ_SIG_COUNT] =
+        "SELECT count, first_seen_ms FROM signatures WHERE tenant = ?1 AND signature = ?2",
+    [SQ_SIG_LIST] =
+        "SELECT s.signature, s.category, s.title, s.count, s.first_seen_ms, s.last_seen_ms,"
+        " (SELECT json_group_array(repo) FROM (SELECT DISTINCT f.repo AS repo FROM failures f"
+        "  WHERE f.tenant = s.tenant AND f.signature = s.signature AND f.repo <> ''"
+        "  ORDER BY f.repo LIMIT ?9)),"
+        " (SELECT json_group_array(branch) FROM (SELECT DISTINCT f.branch AS branch"
+        "  FROM failures f WHERE f.tenant = s.tenant AND f.signature = s.signature"
+        "  AND f.branch <> '' ORDER BY f.branch LIMIT ?9))"
+        " FROM signatures s WHERE s.tenant = ?1 AND s.count > 0"
+        " AND (?2 IS NULL OR s.category = ?2) AND (?3 IS NULL OR s.signature = ?3)"
+        " AND (?4 = 0 OR s.last_seen_ms >= ?4) AND (?5 = 0 OR s.first_seen_ms < ?5)"
+        " AND (?6 IS NULL OR EXISTS(SELECT 1 FROM failures f WHERE f.tenant = s.tenant"
+        "  AND f.signature = s.signature AND f.repo = ?6))"
+        " AND (?7 IS NULL OR EXISTS(SELECT 1 FROM failures f WHERE f.tenant = s.tenant"
+        "  AND f.signature = s.signature AND f.branch = ?7))"
+        " ORDER BY s.last_seen_ms DESC, s.id DESC LIMIT ?8 OFFSET ?10",
+    [SQ_JOB_INSERT] =
+        "INSERT INTO jobs(tenant, kind, payload, state, attempts, max_attempts, available_ms,"
+        " created_ms, updated_ms) VALUES(?1, ?2, ?3, 'ready', 0, ?4, ?5, ?6, ?6)",
+    [SQ_JOB_NEXT] = "SELECT id, tenant, kind, payload, state, attempts, max_attempts, last_error"
+                    " FROM jobs WHERE state IN ('ready', 'leased') AND available_ms <= ?1"
+                    " ORDER BY available_ms, id LIMIT 1",
+    /* a lease moves available_ms to its end: an expired lease is simply available again */
+    [SQ_JOB_LEASE] = "UPDATE jobs SET state = 'leased', attempts = attempts + 1,"
+                     " lease_token = ?2, lease_until_ms = ?3, available_ms = ?3,"
+                     " updated_ms = ?4 WHERE id = ?1",
+    [SQ_JOB_EXPIRE] = "UPDATE jobs SET state = 'dead', lease_token = 0, last_error = ?2,"
+                      " updated_ms = ?3 WHERE id = ?1",
+    [SQ_JOB_ACK] = "UPDATE jobs SET state = 'done', lease_token = 0, updated_ms = ?3"
+                   " WHERE id = ?1 AND lease_token = ?2 AND state = 'leased'",
+    [SQ_JOB_RETRY] = "UPDATE jobs SET state = 'ready', lease_token = 0, lease_until_ms = 0,"
+                     " available_ms = ?3, last_error = ?4, updated_ms = ?5"
+                     " WHERE id = ?1 AND lease_token = ?2 AND state = 'leased'",
+    [SQ_JOB_DEAD] = "UPDATE jobs SET state = 'dead', lease_token = 0, last_error = ?3,"
+                    " updated_ms = ?4 WHERE id = ?1 AND lease_token = ?2 AND state = 'leased'",
+    [SQ_JOB_COUNTS] = "SELECT state, count(*) FROM jobs GROUP BY state",
+    [SQ_JOB_DEAD_LIST] =
+        "SELECT id, kind, attempts, max_attempts, last_error, payload, created_ms, updated_ms"
+        " FROM jobs WHERE tenant = ?1 AND state = 'dead' ORDER BY id DESC LIMIT ?2",
+};
+
+/* ---- Connections, the writer and the reader pool ---------------------------------- */
+
+/* Read connections kept open at most, whatever n_readers asks. */
+#define SQ_MAX_READERS 64
+
+struct sq_conn {
+    sqlite3 *db;
+    sqlite3_stmt *stmt[SQ__COUNT]; /* prepared on first use, kept until close */
+};
+
+struct sq_op;
+typedef int (*sq_op_fn)(struct sq_conn *c, struct sq_op *op);
+
+/* One write submitted to the writer; lives on the caller's stack. */
+struct sq_op {
+    sq_op_fn fn;
+    void *arg;
+    void (*undo)(struct sq_op *op); /* frees what fn handed out when the commit fails */
+    int rc;
+    int ran;          /* fn was called */
+    int done;         /* the writer is finished with it (under sq.mu) */
+    int new_delivery; /* for the stats, counted only once committed */
+    int duplicate;
+    struct sq_op *next;
+};
+
+struct sq {
+    char *path; /* NULL for :memory: */
+    int batch_max;
+    int busy_ms;
+
+    struct sq_conn w;       /* the write connection, owned by the writer thread */
+    pthread_mutex_t w_mu;   /* held by the writer during a batch; by readers of :memory: */
+    pthread_mutex_t mu;     /* queue, stop flag, stats */
+    pthread_cond_t cv_work; /* writer waits for ops */
+    pthread_cond_t cv_done; /* callers wait for their op */
+    struct sq_op *head, *tail;
+    int stop;
+    int writer_started;
+    pthread_t writer;
+    struct wf_store_stats stats;
+
+    pthread_mutex_t rmu; /* reader pool */
+    pthread_cond_t rcv;
+    struct sq_conn *readers; /* n_rmax slots; the first n_ropen are open */
+    struct sq_conn **rfree;  /* stack of idle open readers */
+    int n_rfree, n_ropen, n_rmax;
+};
+
+static struct sq *be(struct wf_store *st)
+{
+    return st->be;
+}
+
+/* Maps an SQLite result code to ours, logging the unexpected ones. */
+static int sq_err(struct sq_conn *c, int src)
+{
+    switch (src & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_ROW:
+    case SQLITE_DONE:
+        return WF_OK;
+    case SQLITE_CONSTRAINT:
+        return WF_ECONFLICT;
+    case SQLITE_NOMEM:
+        return WF_ENOMEM;
+    case SQLITE_TOOBIG:
+        return WF_ETOOBIG;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        wf_log(WF_LOG_WARN, "store: sqlite busy: %s", c ? sqlite3_errmsg(c->db) : "");
+        return WF_EUNAVAIL;
+    default:
+        wf_log(WF_LOG_ERROR, "store: sqlite error %d: %s", src, c ? sqlite3_errmsg(c->db) : "");
+        return WF_EIO;
+    }
+}
+
+/* The cached statement `id` of c, reset and unbound; NULL with *rc set. */
+static sqlite3_stmt *sq_stmt(struct sq_conn *c, enum sq_stmt id, int *rc)
+{
+    if (!c->stmt[id]) {
+        int src = sqlite3_prepare_v3(c->db, sq_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &c->stmt[id],
+                                     NULL);
+        if (src != SQLITE_OK) {
+            *rc = sq_err(c, src);
+            c->stmt[id] = NULL;
+            return NULL;
+        }
+        return c->stmt[id];
+    }
+    sqlite3_reset(c->stmt[id]);
+    sqlite3_clear_bindings(c->stmt[id]);
+    return c->stmt[id];
+}
+
+/* Ends the use of a statement so it holds no snapshot or lock. */
+static void sq_end(sqlite3_stmt *s)
+{
+    if (s) {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+    }
+}
+
+static void bind_s(sqlite3_stmt *s, int i, const char *v)
+{
+    sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_STATIC);
+}
+
+/* NULL (no filter) for NULL or "". */
+static void bind_opt(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v && v[0])
+        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, i);
+}
+
+static const char *col_s(sqlite3_stmt *s, int i)
+{
+    const unsigned char *p = sqlite3_column_text(s, i);
+    return p ? (const char *)p : "";
+}
+
+/* Steps a statement that returns no rows and ends it. */
+static int sq_exec_stmt(struct sq_conn *c, sqlite3_stmt *s)
+{
+    int src = sqlite3_step(s);
+    int rc = src == SQLITE_DONE ? WF_OK : sq_err(c, src);
+    sq_end(s);
+    return rc;
+}
+
+static int sq_exec(struct sq_conn *c, const char *sql)
+{
+    int src = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+    return src == SQLITE_OK ? WF_OK : sq_err(c, src);
+}
+
+static void conn_close(struct sq_conn *c)
+{
+    for (int i = 0; i < SQ__COUNT; i++) {
+        sqlite3_finalize(c->stmt[i]);
+        c->stmt[i] = NULL;
+    }
+    if (c->db)
+        sqlite3_close(c->db);
+    c->db = NULL;
+}
+
+/* Opens a connection: the writer (creates, WAL, synchronous=FULL) or a
+ * reader (query_only). */
+static int conn_open(struct sq *s, struct sq_conn *c, int writer, struct wf_buf *err)
+{
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (writer ? SQLITE_OPEN_CREATE : 0);
+    sqlite3_stmt *jm = NULL;
+    int rc = WF_OK;
+    memset(c, 0, sizeof(*c));
+    int src = sqlite3_open_v2(s->path ? s->path : ":memory:", &c->db, flags, NULL);
+    if (src != SQLITE_OK) {
+        if (err)
+            wf_buf_appendf(err, "store: cannot open %s: %s", s->path ? s->path : ":memory:",
+                           c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(src));
+        rc = src == SQLITE_NOMEM ? WF_ENOMEM : WF_EIO;
+        goto out;
+    }
+    sqlite3_extended_result_codes(c->db, 1);
+    sqlite3_busy_timeout(c->db, s->busy_ms);
+    rc = sq_exec(c, writer ? "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;"
+                           : "PRAGMA foreign_keys=ON; PRAGMA query_only=1;");
+    if (rc || !writer || !s->path)
+        goto out;
+    /* WAL: readers never wait for the writer; the setting is kept in the file */
+    src = sqlite3_prepare_v2(c->db, "PRAGMA journal_mode=WAL", -1, &jm, NULL);
+    if (src == SQLITE_OK)
+        src = sqlite3_step(jm);
+    if (src != SQLITE_ROW || strcmp(col_s(jm, 0), "wal") != 0) {
+        if (err)
+            wf_buf_appendf(err, "store: cannot switch %s to WAL: %s", s->path,
+                           sqlite3_errmsg(c->db));
+        rc = WF_EIO;
+    }
+out:
+    sqlite3_finalize(jm);
+    if (rc && err && !err->len && c->db)
+        wf_buf_appendf(err, "store: %s", sqlite3_errmsg(c->db));
+    if (rc)
+        conn_close(c);
+    return rc;
+}
+
+/* Every op of the batch that has no error of its own gets rc; what fn
+ * handed out is taken back (nothing is acknowledged that is not durable). */
+static void fail_batch(struct sq_op *batch, int rc)
+{
+    for (struct sq_op *op = batch; op; op = op->next) {
+        if (op->rc)
+            continue;
+        if (op->ran && op->undo)
+            op->undo(op);
+        op->rc = rc;
+    }
+}
+
+/* Runs one batch in one transaction. Returns 1 when it committed. */
+static int run_batch(struct sq *s, struct sq_op *batch, uint64_t *commit_ns)
+{
+    struct sq_conn *c = &s->w;
+    int rc = sq_exec(c, "BEGIN IMMEDIATE");
+    if (rc) {
+        fail_batch(batch, rc);
+        return 0;
+    }
+    for (struct sq_op *op = batch; op; op = op->next) {
+        rc = sq_exec(c, "SAVEPOINT op");
+        if (rc)
+            goto abort;
+        op->ran = 1;
+        op->rc = op->fn(c, op);
+        if (op->rc) {
+            if (sqlite3_get_autocommit(c->db)) {
+                /* SQLite rolled the whole transaction back (I/O error, full disk) */
+                rc = op->rc == WF_ECONFLICT ? WF_EIO : op->rc;
+                fail_batch(batch, rc);
+                return 0;
+            }
+            rc = sq_exec(c, "ROLLBACK TO op");
+            if (rc)
+                goto abort;
+        }
+        rc = sq_exec(c, "RELEASE op");
+        if (rc)
+            goto abort;
+    }
+    uint64_t t0 = wf_now_ns();
+    rc = sq_exec(c, "COMMIT");
+    *commit_ns = wf_now_ns() - t0;
+    if (rc)
+        goto abort;
+    return 1;
+abort:
+    if (!sqlite3_get_autocommit(c->db))
+        sq_exec(c, "ROLLBACK");
+    fail_batch(batch, rc ? rc : WF_EIO);
+    return 0;
+}
+
+static void *writer_main(void *ud)
+{
+    struct sq *s = ud;
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        while (!s->head && !s->stop)
+            pthread_cond_wait(&s->cv_work, &s->mu);
+        if (!s->head)
+            break; /* stopping and drained */
+        struct sq_op *batch = s->head, *last = s->head;
+        int n = 1;
+        while (last->next && n < s->batch_max) {
+            last = last->next;
+            n++;
+        }
+        s->head = last->next;
+        if (!s->head)
+            s->tail = NULL;
+        last->next = NULL;
+        pthread_mutex_unlock(&s->mu);
+
+        uint64_t commit_ns = 0;
+        pthread_mutex_lock(&s->w_mu);
+        int committed = run_batch(s, batch, &commit_ns);
+        pthread_mutex_unlock(&s->w_mu);
+
+        pthread_mutex_lock(&s->mu);
+        if (committed) {
+            s->stats.commits++;
+            s->stats.commit_ns_sum += commit_ns;
+        }
+        for (struct sq_op *op = batch, *next; op; op = next) {
+            next = op->next; /* op belongs to its caller again once done is set */
+            if (committed && op->rc == WF_OK) {
+                s->stats.writes++;
+                s->stats.deliveries += (uint64_t)op->new_delivery;
+                s->stats.duplicates += (uint64_t)op->duplicate;
+            }
+            op->done = 1;
+        }
+        pthread_cond_broadcast(&s->cv_done);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+/* Submits a write and blocks until the transaction holding it committed
+ * (WF_OK) or failed (its error). */
+static int sq_submit(struct sq *s, sq_op_fn fn, void *arg, void (*undo)(struct sq_op *))
+{
+    struct sq_op op;
+    memset(&op, 0, sizeof(op));
+    op.fn = fn;
+    op.arg = arg;
+    op.undo = undo;
+    pthread_mutex_lock(&s->mu);
+    if (s->stop) {
+        pthread_mutex_unlock(&s->mu);
+        return WF_EUNAVAIL;
+    }
+    if (s->tail)
+        s->tail->next = &op;
+    else
+        s->head = &op;
+    s->tail = &op;
+    pthread_cond_signal(&s->cv_work);
+    while (!op.done)
+        pthread_cond_wait(&s->cv_done, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+    return op.rc;
+}
+
+/* A read connection for this thread's exclusive use until rd_release. An
+ * in-memory database has a single connection, shared under w_mu. */
+static int rd_acquire(struct sq *s, struct sq_conn **out)
+{
+    int rc = WF_OK;
+    if (!s->path) {
+        pthread_mutex_lock(&s->w_mu);
+        *out = &s->w;
+        return WF_OK;
+    }
+    pthread_mutex_lock(&s->rmu);
+    while (!s->n_rfree && s->n_ropen >= s->n_rmax)
+        pthread_cond_wait(&s->rcv, &s->rmu);
+    if (s->n_rfree) {
+        *out = s->rfree[--s->n_rfree];
+    } else {
+        struct sq_conn *c = &s->readers[s->n_ropen];
+        rc = conn_open(s, c, 0, NULL);
+        if (rc == WF_OK) {
+            s->n_ropen++;
+            *out = c;
+        }
+    }
+    pthread_mutex_unlock(&s->rmu);
+    return rc;
+}
+
+static void rd_release(struct sq *s, struct sq_conn *c)
+{
+    if (!s->path) {
+        pthread_mutex_unlock(&s->w_mu);
+        return;
+    }
+    pthread_mutex_lock(&s->rmu);
+    s->rfree[s->n_rfree++] = c;
+    pthread_cond_signal(&s->rcv);
+    pthread_mutex_unlock(&s->rmu);
+}
+
+/* ---- Open, migrate, close ------------------------------------------------------------ */
+
+/* mkdir -p of the directory part of path. */
+static int make_parent(const char *path)
+{
+    char dir[WF_LIMIT_PATH_BYTES];
+    wf_store__copy(dir, sizeof(dir), path);
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return WF_OK;
+    *slash = '\0';
+    for (char *p = dir + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char saved = *p;
+            *p = '\0';
+            if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+                return WF_EIO;
+            *p = saved;
+            if (!saved)
+                break;
+        }
+    }
+    return WF_OK;
+}
+
+static int migrate(struct sq *s, struct wf_buf *err)
+{
+    struct sq_conn *c = &s->w;
+    sqlite3_stmt *q = NULL;
+    int rc = sq_exec(c, "CREATE TABLE IF NOT EXISTS schema_version("
+                        "version INTEGER PRIMARY KEY, applied_ms INTEGER NOT NULL)");
+    if (rc)
+        goto out;
+    int src = sqlite3_prepare_v2(c->db, "SELECT COALESCE(max(version), 0) FROM schema_version", -1,
+                                 &q, NULL);
+    if (src == SQLITE_OK)
+        src = sqlite3_step(q);
+    if (src != SQLITE_ROW) {
+        rc = sq_err(c, src);
+        goto out;
+    }
+    int version = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    q = NULL;
+    if (version > N_MIGRATIONS) {
+        if (err)
+            wf_buf_appendf(err, "store: database schema version %d is newer than this binary (%d)",
+                           version, N_MIGRATIONS);
+        rc = WF_EVERSION;
+        goto out;
+    }
+    for (int v = version + 1; v <= N_MIGRATIONS; v++) {
+        char record[128];
+        snprintf(record, sizeof(record),
+                 "INSERT INTO schema_version(version, applied_ms) VALUES(%d, %lld)", v,
+                 (long long)wf_store_now_ms());
+        rc = sq_exec(c, "BEGIN IMMEDIATE");
+        if (rc)
+            goto out;
+        rc = sq_exec(c, migrations[v - 1]);
+        if (!rc)
+            rc = sq_exec(c, record);
+        if (!rc)
+            rc = sq_exec(c, "COMMIT");
+        if (rc) {
+            if (!sqlite3_get_autocommit(c->db))
+                sq_exec(c, "ROLLBACK");
+            if (err)
+                wf_buf_appendf(err, "store: migration %d failed: %s", v, sqlite3_errmsg(c->db));
+            goto out;
+        }
+    }
+out:
+    sqlite3_finalize(q);
+    return rc;
+}
+
+static void sq_free(struct sq *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < s->n_ropen; i++)
+        conn_close(&s->readers[i]);
+    conn_close(&s->w);
+    pthread_mutex_destroy(&s->w_mu);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv_work);
+    pthread_cond_destroy(&s->cv_done);
+    pthread_mutex_destroy(&s->rmu);
+    pthread_cond_destroy(&s->rcv);
+    wf_free(s->readers);
+    wf_free(s->rfree);
+    wf_free(s->path);
+    wf_free(s);
+}
+
+static int sq_open(struct wf_store *st, const char *target, const struct wf_store_opts *o,
+                   struct wf_buf *err)
+{
+    int rc = WF_OK;
+    struct sq *s = wf_calloc(1, sizeof(*s));
+    if (!s)
+        return WF_ENOMEM;
+    pthread_mutex_init(&s->w_mu, NULL);
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv_work, NULL);
+    pthread_cond_init(&s->cv_done, NULL);
+    pthread_mutex_init(&s->rmu, NULL);
+    pthread_cond_init(&s->rcv, NULL);
+    s->batch_max = o->batch_max > 0 ? o->batch_max : 256;
+    s->busy_ms = o->busy_timeout_ms > 0 ? o->busy_timeout_ms : 5000;
+    s->n_rmax = o->n_readers > 0 ? o->n_readers : 8;
+    if (s->n_rmax > SQ_MAX_READERS)
+        s->n_rmax = SQ_MAX_READERS;
+    if (strcmp(target, ":memory:") != 0) {
+        s->path = wf_strndup(target, strlen(target));
+        s->readers = wf_calloc((size_t)s->n_rmax, sizeof(*s->readers));
+        s->rfree = wf_calloc((size_t)s->n_rmax, sizeof(*s->rfree));
+        if (!s->path || !s->readers || !s->rfree) {
+            rc = WF_ENOMEM;
+            goto out;
+        }
+        if (make_parent(s->path)) {
+            if (err)
+                wf_buf_appendf(err, "store: cannot create the directory of %s: %s", s->path,
+                               strerror(errno));
+            rc = WF_EIO;
+            goto out;
+        }
+        /* the database holds webhook secrets: owner-only, and SQLite gives its
+         * -wal and -shm files the mode of the database */
+        int fd = open(s->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0 || fchmod(fd, 0600) != 0) {
+            if (err)
+                wf_buf_appendf(err, "store: cannot open %s: %s", s->path, strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            rc = WF_EIO;
+            goto out;
+        }
+        close(fd);
+    }
+    rc = conn_open(s, &s->w, 1, err);
+    if (rc)
+        goto out;
+    rc = migrate(s, err);
+    if (rc)
+        goto out;
+    if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
+        if (err)
+            wf_buf_puts(err, "store: cannot start the writer thread");
+        rc = WF_ENOMEM;
+        goto out;
+    }
+    s->writer_started = 1;
+    st->be = s;
+    s = NULL;
+out:
+    sq_free(s);
+    return rc;
+}
+
+static void sq_close(struct wf_store *st)
+{
+    struct sq *s = be(st);
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->mu);
+    s->stop = 1;
+    pthread_cond_signal(&s->cv_work);
+    pthread_mutex_unlock(&s->mu);
+    if (s->writer_started)
+        pthread_join(s->writer, NULL); /* it drains the queue first */
+    sq_free(s);
+    st->be = NULL;
+}
+
+static int sq_ping(struct wf_store *st)
+{
+    struct sq *s = be(st);
+    struct sq_conn *c;
+    int rc = rd_acquire(s, &c);
+    if (rc)
+        return rc;
+    sqlite3_stmt *q = sq_stmt(c, SQ_PING, &rc);
+    if (q) {
+        int src = sqlite3_step(q);
+        rc = src == SQLITE_ROW ? WF_OK : sq_err(c, src);
+    }
+    sq_end(q);
+    rd_release(s, c);
+    return rc;
+}
+
+static void sq_stats(struct wf_store *st, struct wf_store_stats *out)
+{
+    struct sq *s = be(st);
+    pthread_mutex_lock(&s->mu);
+    *out = s->stats;
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* ---- JSON helpers ------------------------------------------------------------------- */
+
+/* A JSON string of text that may not be valid UTF-8 ("" then). */
+static json_t *jstr(const char *p)
+{
+    json_t *v = json_string(p ? p : "");
+    return v ? v : json_string("");
+}
+
+/* Sets o[k] = v (stolen); WF_ENOMEM when v is NULL or the set fails. */
+static int jset(json_t *o, const char *k, json_t *v)
+{
+    return json_object_set_new(o, k, v) == 0 ? WF_OK : WF_ENOMEM;
+}
+
+static int jpush(json_t *a, json_t *v)
+{
+    return json_array_append_new(a, v) == 0 ? WF_OK : WF_ENOMEM;
+}
+
+/* ---- Tenants and keys ----------------------------------------------------------------- */
+
+static int op_tenant_put(struct sq_conn *c, struct sq_op *op)
+{
+    const struct wf_store_tenant *t = op->arg;
+    int rc = WF_OK;
+    sqlite3_stmt *q = sq_stmt(c, SQ_TENANT_PUT, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, t->id);
+    bind_s(q, 2, t->name);
+    bind_s(q, 3, t->github_secret);
+    bind_s(q, 4, t->gitlab_token);
+    bind_s(q, 5, t->generic_secret);
+    sqlite3_bind_int64(q, 6, t->created_ms ? t->created_ms : wf_store_now_ms());
+    return sq_exec_stmt(c, q);
+}
+
+static int sq_tenant_put(struct wf_store *st, const struct wf_store_tenant *t)
+{
+    struct wf_store_tenant copy = *t; /* fixed arrays: terminate them for the binds */
+    copy.id[sizeof(copy.id) - 1] = '\0';
+    copy.name[sizeof(copy.name) - 1] = '\0';
+    copy.github_secret[sizeof(copy.github_secret) - 1] = '\0';
+    copy.gitlab_token[sizeof(copy.gitlab_token) - 1] = '\0';
+    copy.generic_secret[sizeof(copy.generic_secret) - 1] = '\0';
+    return sq_submit(be(st), op_tenant_put, &copy, NULL);
+}
+
+static int sq_tenant_get(struct wf_store *st, const char *id, struct wf_store_tenant *out)
+{
+    struct sq *s = be(st);
+    struct sq_conn *c;
+    int rc = rd_acquire(s, &c);
+    if (rc)
+        return rc;
+    sqlite3_stmt *q = sq_stmt(c, SQ_TENANT_GET, &rc);
+    if (!q)
+        goto out;
+    bind_s(q, 1, id);
+    int src = sqlite3_step(q);
+    if (src == SQLITE_DONE) {
+        rc = WF_ENOENT;
+    } else if (src != SQLITE_ROW) {
+        rc = sq_err(c, src);
+    } else {
+        memset(out, 0, sizeof(*out));
+        wf_store__copy(out->id, sizeof(out->id), col_s(q, 0));
+        wf_store__copy(out->name, sizeof(out->name), col_s(q, 1));
+        wf_store__copy(out->github_secret, sizeof(out->github_secret), col_s(q, 2));
+        wf_store__copy(out->gitlab_token, sizeof(out->gitlab_token), col_s(q, 3));
+        wf_store__copy(out->generic_secret, sizeof(out->generic_secret), col_s(q, 4));
+        out->created_ms = sqlite3_column_int64(q, 5);
+    }
+out:
+    sq_end(q);
+    rd_release(s, c);
+    return rc;
+}
+
+static int sq_tenant_list(struct wf_store *st, json_t **out)
+{
+    struct sq *s = be(st);
+    struct sq_conn *c;
+    json_t *arr = json_array();
+    int rc = arr ? rd_acquire(s, &c) : WF_ENOMEM;
+    if (rc) {
+        json_decref(arr);
+        return rc;
+    }
+    sqlite3_stmt *q = sq_stmt(c, SQ_TENANT_LIST, &rc);
+    if (!q)
+        goto out;
+    sqlite3_bind_int64(q, 1, WF_STORE__MAX_TENANTS);
+    int src = SQLITE_DONE;
+    while (!rc && (src = sqlite3_step(q)) == SQLITE_ROW) {
+        json_t *o = json_object();
+        rc = jpush(arr, o);
+        if (!rc)
+            rc = jset(o, "id", jstr(col_s(q, 0)));
+        if (!rc)
+            rc = jset(o, "name", jstr(col_s(q, 1)));
+        if (!rc)
+            rc = jset(o, "created_ms", json_integer(sqlite3_column_int64(q, 2)));
+    }
+    if (!rc && src != SQLITE_DONE)
+        rc = sq_err(c, src);
+out:
+    sq_end(q);
+    rd_release(s, c);
+    if (rc)
+        json_decref(arr);
+    else
+        *out = arr;
+    return rc;
+}
+
+struct key_put_arg {
+    const char *tenant, *key_id, *hash_hex, *name;
+    int64_t created_ms;
+};
+
+static int op_key_put(struct sq_conn *c, struct sq_op *op)
+{
+    const struct key_put_arg *a = op->arg;
+    int rc = WF_OK;
+    sqlite3_stmt *q = sq_stmt(c, SQ_KEY_PUT, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, a->tenant);
+    bind_s(q, 2, a->key_id);
+    bind_s(q, 3, a->hash_hex);
+    bind_s(q, 4, a->name);
+    sqlite3_bind_int64(q, 5, a->created_ms ? a->created_ms : wf_store_now_ms());
+    return sq_exec_stmt(c, q);
+}
+
+static int sq_key_put(struct wf_store *st, const char *tenant, const char *key_id,
+                      const char *hash_hex, const char *name, int64_t created_ms)
+{
+    struct key_put_arg a = {tenant, key_id, hash_hex, name, created_ms};
+    return sq_submit(be(st), op_key_put, &a, NULL);
+}
+
+static int sq_key_find(struct wf_store *st, const char *hash_hex, char *tenant, char *key_id)
+{
+    struct sq *s = be(st);
+    struct sq_conn *c;
+    int rc = rd_acquire(s, &c);
+    if (rc)
+        return rc;
+    sqlite3_stmt *q = sq_stmt(c, SQ_KEY_FIND, &rc);
+    if (!q)
+        goto out;
+    bind_s(q, 1, hash_hex);
+    int src = sqlite3_step(q);
+    if (src == SQLITE_DONE) {
+        rc = WF_ENOENT;
+    } else if (src != SQLITE_ROW) {
+        rc = sq_err(c, src);
+    } else {
+        wf_store__copy(tenant, WF_LIMIT_ID_BYTES, col_s(q, 0));
+        wf_store__copy(key_id, WF_LIMIT_ID_BYTES, col_s(q, 1));
+    }
+out:
+    sq_end(q);
+    rd_release(s, c);
+    return rc;
+}
+
+struct key_revoke_arg {
+    const char *tenant, *key_id;
+};
+
+static int op_key_revoke(struct sq_conn *c, struct sq_op *op)
+{
+    const struct key_revoke_arg *a = op->arg;
+    int rc = WF_OK;
+    sqlite3_stmt *q = sq_stmt(c, SQ_KEY_REVOKE, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, a->tenant);
+    bind_s(q, 2, a->key_id);
+    sqlite3_bind_int64(q, 3, wf_store_now_ms());
+    rc = sq_exec_stmt(c, q);
+    if (!rc && sqlite3_changes(c->db) == 0)
+        rc = WF_ENOENT;
+    return rc;
+}
+
+static int sq_key_revoke(struct wf_store *st, const char *tenant, const char *key_id)
+{
+    struct key_revoke_arg a = {tenant, key_id};
+    return sq_submit(be(st), op_key_revoke, &a, NULL);
+}
+
+static int sq_key_list(struct wf_store *st, const char *tenant, json_t **out)
+{
+    struct sq *s = be(st);
+    struct sq_conn *c;
+    json_t *arr = json_array();
+    int rc = arr ? rd_acquire(s, &c) : WF_ENOMEM;
+    if (rc) {
+        json_decref(arr);
+        return rc;
+    }
+    sqlite3_stmt *q = sq_stmt(c, SQ_KEY_LIST, &rc);
+    if (!q)
+        goto out;
+    bind_s(q, 1, tenant);
+    sqlite3_bind_int64(q, 2, WF_LIMIT_PAGE_ITEMS);
+    int src = SQLITE_DONE;
+    while (!rc && (src = sqlite3_step(q)) == SQLITE_ROW) {
+        json_t *o = json_object();
+        rc = jpush(arr, o);
+        if (!rc)
+            rc = jset(o, "id", jstr(col_s(q, 0)));
+        if (!rc)
+            rc = jset(o, "name", jstr(col_s(q, 1)));
+        if (!rc)
+            rc = jset(o, "created_ms", json_integer(sqlite3_column_int64(q, 2)));
+        if (!rc)
+            rc = jset(o, "revoked", json_boolean(sqlite3_column_int64(q, 3) != 0));
+    }
+    if (!rc && src != SQLITE_DONE)
+        rc = sq_err(c, src);
+out:
+    sq_end(q);
+    rd_release(s, c);
+    if (rc)
+        json_decref(arr);
+    else
+        *out = arr;
+    return rc;
+}
+
+/* ---- Ingestion ----------------------------------------------------------------------- */
+
+struct ingest_arg {
+    const struct wf_store_ingest_req *req;
+    struct wf_store_ingest_result res;
+    int64_t received_ms; /* the request's, or now when it gave none */
+};
+
+static int is_build_kind(const char *kind)
+{
+    return strcmp(kind, "job") == 0 || strcmp(kind, "build") == 0;
+}
+
+static int insert_job(struct sq_conn *c, const char *tenant, const char *kind, const char *payload,
+                      int max_attempts, int64_t available_ms, int64_t *id)
+{
+    int rc = WF_OK;
+    sqlite3_stmt *q = sq_stmt(c, SQ_JOB_INSERT, &rc);
+    if (!q)
+        return rc;
+    int64_t now = wf_store_now_ms();
+    bind_s(q, 1, tenant);
+    bind_s(q, 2, kind);
+    bind_s(q, 3, payload);
+    sqlite3_bind_int(q, 4, max_attempts);
+    sqlite3_bind_int64(q, 5, available_ms);
+    sqlite3_bind_int64(q, 6, now);
+    rc = sq_exec_stmt(c, q);
+    if (!rc && id)
+        *id = sqlite3_last_insert_rowid(c->db);
+    return rc;
+}
+
+/* Inserts a build row (no-op when it exists); *id its row id, *created 1
+ * when this call made it. */
+static int build_insert(struct sq_conn *c, const char *tenant, const char *provider,
+                        const struct wf_store_event *ev, int rank, int64_t now, int64_t *id,
+                        int *created)
+{
+    int rc = WF_OK;
+    sqlite3_stmt *q = sq_stmt(c, SQ_BUILD_INSERT, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, tenant);
+    bind_s(q, 2, provider);
+    bind_s(q, 3, ev->external_id);
+    bind_s(q, 4, ev->parent_id);
+    bind_s(q, 5, ev->repo);
+    bind_s(q, 6, ev->branch);
+    bind_s(q, 7, ev->sha);
+    bind_s(q, 8, ev->name);
+    bind_s(q, 9, ev->status);
+    bind_s(q, 10, ev->conclusion);
+    bind_s(q, 11, ev->url);
+    sqlite3_bind_int(q, 12, rank);
+    sqlite3_bind_int64(q, 13, ev->occurred_ms);
+    sqlite3_bind_int64(q, 14, now);
+    rc = sq_exec_stmt(c, q);
+    if (rc)
+        return rc;
+    *created = sqlite3_changes(c->db) > 0;
+    if (*created) {
+        *id = sqlite3_last_insert_rowid(c->db);
+        return WF_OK;
+    }
+    q = sq_stmt(c, SQ_BUILD_STATE, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, tenant);
+    bind_s(q, 2, provider);
+    bind_s(q, 3, ev->external_id);
+    int src = sqlite3_step(q);
+    if (src == SQLITE_ROW)
+        *id = sqlite3_column_int64(q, 0);
+    else
+        rc = src == SQLITE_DONE ? WF_EINTERNAL : sq_err(c, src);
+    sq_end(q);
+    return rc;
+}
+
+/* Applies a build/job event to its build row under the ordering rule: a
+ * lower status rank never overwrites a higher one; an equal rank applies
+ * only when it did not happen earlier than what is stored. */
+static int apply_build(struct sq_conn *c, const struct wf_store_ingest_req *req,
+                       const struct wf_store_event *ev, struct wf_store_ingest_result *res)
+{
+    int rc = WF_OK;
+    int rank = wf_store__status_rank(ev->status);
+    int64_t now = wf_store_now_ms();
+    int64_t id = 0;
+    int enqueued = 0;
+    sqlite3_stmt *q = sq_stmt(c, SQ_BUILD_STATE, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, req->tenant);
+    bind_s(q, 2, req->provider);
+    bind_s(q, 3, ev->external_id);
+    int src = sqlite3_step(q);
+    if (src == SQLITE_ROW) {
+        id = sqlite3_column_int64(q, 0);
+        int old_rank = sqlite3_column_int(q, 1);
+        int64_t old_ms = sqlite3_column_int64(q, 2);
+        enqueued = sqlite3_column_int(q, 3);
+        sq_end(q);
+        if (rank < old_rank || (rank == old_rank && ev->occurred_ms < old_ms)) {
+            res->n_stale++;
+            return WF_OK;
+        }
+        q = sq_stmt(c, SQ_BUILD_UPDATE, &rc);
+        if (!q)
+            return rc;
+        sqlite3_bind_int64(q, 1, id);
+        bind_s(q, 2, ev->parent_id);
+        bind_s(q, 3, ev->repo);
+        bind_s(q, 4, ev->branch);
+        bind_s(q, 5, ev->sha);
+        bind_s(q, 6, ev->name);
+        bind_s(q, 7, ev->status);
+        bind_s(q, 8, ev->conclusion);
+        bind_s(q, 9, ev->url);
+        sqlite3_bind_int(q, 10, rank);
+        sqlite3_bind_int64(q, 11, ev->occurred_ms);
+        sqlite3_bind_int64(q, 12, now);
+        rc = sq_exec_stmt(c, q);
+    } else if (src == SQLITE_DONE) {
+        sq_end(q);
+        int created;
+        rc = build_insert(c, req->tenant, req->provider, ev, rank, now, &id, &created);
+    } else {
+        rc = sq_err(c, src);
+        sq_end(q);
+    }
+    if (rc)
+        return rc;
+    res->n_applied++;
+    if (!req->enqueue_failed_jobs || enqueued || strcmp(ev->kind, "job") != 0 ||
+        !wf_store__is_failed(ev->status, ev->conclusion))
+        return WF_OK;
+    char payload[64];
+    snprintf(payload, sizeof(payload), "{\"build_id\":%lld}", (long long)id);
+    rc = insert_job(c, req->tenant, "triage", payload, WF_STORE__TRIAGE_MAX_ATTEMPTS, now, NULL);
+    if (rc)
+        return rc;
+    q = sq_stmt(c, SQ_BUILD_MARK_ENQUEUED, &rc);
+    if (!q)
+        return rc;
+    sqlite3_bind_int64(q, 1, id);
+    rc = sq_exec_stmt(c, q);
+    if (!rc)
+        res->n_enqueued++;
+    return rc;
+}
+
+static int insert_event(struct sq_conn *c, const struct wf_store_ingest_req *req,
+                        int64_t delivery_id, int64_t received_ms, const struct wf_store_event *ev)
+{
+    int rc = WF_OK;
+    sqlite3_stmt *q = sq_stmt(c, SQ_EVENT_INSERT, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, req->tenant);
+    sqlite3_bind_int64(q, 2, delivery_id);
+    bind_s(q, 3, ev->kind);
+    bind_s(q, 4, ev->action);
+    bind_s(q, 5, ev->repo);
+    bind_s(q, 6, ev->branch);
+    bind_s(q, 7, ev->sha);
+    bind_s(q, 8, ev->external_id);
+    bind_s(q, 9, ev->parent_id);
+    bind_s(q, 10, ev->name);
+    bind_s(q, 11, ev->status);
+    bind_s(q, 12, ev->conclusion);
+    bind_s(q, 13, ev->url);
+    sqlite3_bind_int64(q, 14, ev->occurred_ms);
+    sqlite3_bind_int64(q, 15, received_ms);
+    if (ev->data_json)
+        sqlite3_bind_text(q, 16, ev->data_json, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, 16);
+    return sq_exec_stmt(c, q);
+}
+
+static int op_ingest(struct sq_conn *c, struct sq_op *op)
+{
+    struct ingest_arg *a = op->arg;
+    const struct wf_store_ingest_req *req = a->req;
+    int rc = WF_OK;
+    memset(&a->res, 0, sizeof(a->res));
+    a->received_ms = req->received_ms ? req->received_ms : wf_store_now_ms();
+    /* the unique (tenant, provider, delivery) decides, inside the transaction:
+     * concurrent duplicates are serialised by the writer and the constraint */
+    sqlite3_stmt *q = sq_stmt(c, SQ_DELIVERY_INSERT, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, req->tenant);
+    bind_s(q, 2, req->provider);
+    bind_s(q, 3, req->delivery);
+    sqlite3_bind_int64(q, 4, a->received_ms);
+    sqlite3_bind_int64(q, 5, (sqlite3_int64)req->n_events);
+    rc = sq_exec_stmt(c, q);
+    if (rc)
+        return rc;
+    if (sqlite3_changes(c->db) == 0) {
+        q = sq_stmt(c, SQ_DELIVERY_FIND, &rc);
+        if (!q)
+            return rc;
+        bind_s(q, 1, req->tenant);
+        bind_s(q, 2, req->provider);
+        bind_s(q, 3, req->delivery);
+        int src = sqlite3_step(q);
+        if (src == SQLITE_ROW)
+            a->res.delivery_id = sqlite3_column_int64(q, 0);
+        else
+            rc = src == SQLITE_DONE ? WF_EINTERNAL : sq_err(c, src);
+        sq_end(q);
+        a->res.duplicate = 1;
+        op->duplicate = 1;
+        return rc;
+    }
+    a->res.delivery_id = sqlite3_last_insert_rowid(c->db);
+    op->new_delivery = 1;
+    for (size_t i = 0; i < req->n_events && !rc; i++) {
+        const struct wf_store_event *ev = &req->events[i];
+        rc = insert_event(c, req, a->res.delivery_id, a->received_ms, ev);
+        if (!rc && is_build_kind(ev->kind) && ev->external_id && ev->external_id[0])
+            rc = apply_build(c, req, ev, &a->res);
+    }
+    return rc;
+}
+
+static int sq_ingest(struct wf_store *st, const struct wf_store_ingest_req *req,
+                     struct wf_store_ingest_result *out)
+{
+    struct ingest_arg a;
+    memset(&a, 0, sizeof(a));
+    a.req = req;
+    int rc = sq_submit(be(st), op_ingest, &a, NULL);
+    if (rc == WF_OK)
+        *out = a.res;
+    return rc;
+}
+
+/* ---- Builds and logs --------------------------------------------------------------------- */
+
+struct build_ensure_arg {
+    const char *tenant, *provider;
+    const struct wf_store_event *ev;
+    int64_t id;
+};
+
+static int op_build_ensure(struct sq_conn *c, struct sq_op *op)
+{
+    struct build_ensure_arg *a = op->arg;
+    int created;
+    return build_insert(c, a->tenant, a->provider, a->ev, wf_store__status_rank(a->ev->status),
+                        wf_store_now_ms(), &a->id, &created);
+}
+
+static int sq_build_ensure(struct wf_store *st, const char *tenant, const char *provider,
+                           const struct wf_store_event *ev, int64_t *id)
+{
+    struct build_ensure_arg a = {tenant, provider, ev, 0};
+    int rc = sq_submit(be(st), op_build_ensure, &a, NULL);
+    if (rc == WF_OK)
+        *id = a.id;
+    return rc;
+}
+
+static void build_row(sqlite3_stmt *q, struct wf_store_build *b)
+{
+    memset(b, 0, sizeof(*b));
+    b->id = sqlite3_column_int64(q, 0);
+    wf_store__copy(b->tenant, sizeof(b->tenant), col_s(q, 1));
+    wf_store__copy(b->provider, sizeof(b->provider), col_s(q, 2));
+    wf_store__copy(b->external_id, sizeof(b->external_id), col_s(q, 3));
+    wf_store__copy(b->parent_id, sizeof(b->parent_id), col_s(q, 4));
+    wf_store__copy(b->repo, sizeof(b->repo), col_s(q, 5));
+    wf_store__copy(b->branch, sizeof(b->branch), col_s(q, 6));
+    wf_store__copy(b->sha, sizeof(b->sha), col_s(q, 7));
+    wf_store__copy(b->name, sizeof(b->name), col_s(q, 8));
+    wf_store__copy(b->status, sizeof(b->status), col_s(q, 9));
+    wf_store__copy(b->conclusion, sizeof(b->conclusion), col_s(q, 10));
+    wf_store__copy(b->url, sizeof(b->url), col_s(q, 11));
+    b->updated_ms = sqlite3_column_int64(q, 12);
+    b->has_log = sqlite3_column_int(q, 13) != 0;
+}
+
+/* Runs a one-row build query on c. */
+static int build_query(struct sq_conn *c, const char *tenant, int64_t id, const char *provider,
+                       const char *external_id, struct wf_store_build *out)
+{
+    int rc = WF_OK;
+    sqlite3_stmt *q = sq_stmt(c, provider ? SQ_BUILD_FIND : SQ_BUILD_GET, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, tenant);
+    if (provider) {
+        bind_s(q, 2, provider);
+        bind_s(q, 3, external_id);
+    } else {
+        sqlite3_bind_int64(q, 2, id);
+    }
+    int src = sqlite3_step(q);
+    if (src == SQLITE_ROW)
+        build_row(q, out);
+    else
+        rc = src == SQLITE_DONE ? WF_ENOENT : sq_err(c, src);
+    sq_end(q);
+    return rc;
+}
+
+static int sq_build_get(struct wf_store *st, const char *tenant, int64_t id,
+                        struct wf_store_build *out)
+{
+    struct sq *s = be(st);
+    struct sq_conn *c;
+    int rc = rd_acquire(s, &c);
+    if (rc)
+        return rc;
+    rc = build_query(c, tenant, id, NULL, NULL, out);
+    rd_release(s, c);
+    return rc;
+}
+
+static int sq_build_find(struct wf_store *st, const char *tenant, const char *provider,
+                         const char *external_id, struct wf_store_build *out)
+{
+    struct sq *s = be(st);
+    struct sq_conn *c;
+    int rc = rd_acquire(s, &c);
+    if (rc)
+        return rc;
+    rc = build_query(c, tenant, 0, provider, external_id, out);
+    rd_release(s, c);
+    return rc;
+}
+
+/* WF_OK when build `id` belongs to the tenant, else WF_ENOENT. */
+static int build_owned(struct sq_conn *c, int64_t id, const char *tenant)
+{
+    int rc = WF_OK;
+    sqlite3_stmt *q = sq_stmt(c, SQ_BUILD_OWNED, &rc);
+    if (!q)
+        return rc;
+    sqlite3_bind_int64(q, 1, id);
+    bind_s(q, 2, tenant);
+    int src = sqlite3_step(q);
+    rc = src == SQLITE_ROW ? WF_OK : src == SQLITE_DONE ? WF_ENOENT : sq_err(c, src);
+    sq_end(q);
+    return rc;
+}
+
+struct log_put_arg {
+    const char *tenant;
+    int64_t build_id;
+    const unsigned char *blob;
+    size_t blob_len, raw_len;
+};
+
+static int op_log_put(struct sq_conn *c, struct sq_op *op)
+{
+    const struct log_put_arg *a = op->arg;
+    int rc = build_owned(c, a->build_id, a->tenant);
+    if (rc)
+        return rc;
+    sqlite3_stmt *q = sq_stmt(c, SQ_LOG_PUT, &rc);
+    if (!q)
+        return rc;
+    sqlite3_bind_int64(q, 1, a->build_id);
+    bind_s(q, 2, a->tenant);
+    sqlite3_bind_int64(q, 3, (sqlite3_int64)a->raw_len);
+    sqlite3_bind_blob64(q, 4, a->blob, a->blob_len, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 5, wf_store_now_ms());
+    return sq_exec_stmt(c, q);
+}
+
+static int sq_log_put(struct wf_store *st, const char *tenant, int64_t build_id, const char *text,
+                      size_t len)
+{
+    struct log_put_arg a = {tenant, build_id, NULL, 0, len};
+    unsigned char *blob = NULL;
+    /* compress in the caller's thread: the writer only copies bytes */
+    int rc = wf_store__compress(text, len, &blob, &a.blob_len);
+    if (rc)
+        return rc;
+    a.blob = blob;
+    rc = sq_submit(be(st), op_log_put, &a, NULL);
+    wf_free(blob);
+    return rc;
+}
+
+static int sq_log_get(struct wf_store *st, const char *tenant, int64_t build_id, char **out,
+                      size_t *out_len)
+{
+    struct sq *s = be(st);
+    struct sq_conn *c;
+    int rc = rd_acquire(s, &c);
+    if (rc)
+        return rc;
+    sqlite3_stmt *q = sq_stmt(c, SQ_LOG_GET, &rc);
+    if (!q)
+        goto out;
+    bind_s(q, 1, tenant);
+    sqlite3_bind_int64(q, 2, build_id);
+    int src = sqlite3_step(q);
+    if (src != SQLITE_ROW) {
+        rc = src == SQLITE_DONE ? WF_ENOENT : sq_err(c, src);
+        goto out;
+    }
+    sqlite3_int64 raw_len = sqlite3_column_int64(q, 0);
+    const unsigned char *blob = sqlite3_column_blob(q, 1);
+    size_t blob_len = (size_t)sqlite3_column_bytes(q, 1);
+    if (raw_len < 0 || (uint64_t)raw_len > WF_LIMIT_LOG_UPLOAD_BYTES) {
+        rc = WF_ETOOBIG;
+        goto out;
+    }
+    rc = wf_store__uncompress(blob ? blob : (const unsigned char *)"", blob_len, (size_t)raw_len,
+                              out);
+    if (!rc)
+        *out_len = (size_t)raw_len;
+out:
+    sq_end(q);
+    rd_release(s, c);
+    return rc;
+}
+
+/* ---- Failures and signatures ------------------------------------------------------------- */
+
+struct failure_put_arg {
+    const struct wf_store_failure *f;
+    int64_t id;
+};
+
+static int sig_add(struct sq_conn *c, const struct wf_store_failure *f, int n, int64_t seen_ms)
+{
+    int rc = WF_OK;
+    sqlite3_stmt *q = sq_stmt(c, SQ_SIG_ADD, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, f->tenant);
+    bind_s(q, 2, f->signature);
+    bind_s(q, 3, f->category);
+    bind_s(q, 4, f->title);
+    sqlite3_bind_int(q, 5, n);
+    sqlite3_bind_int64(q, 6, seen_ms);
+    return sq_exec_stmt(c, q);
+}
+
+static int sig_sub(struct sq_conn *c, const char *tenant, const char *signature)
+{
+    int rc = WF_OK;
+    sqlite3_stmt *q = sq_stmt(c, SQ_SIG_SUB, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, tenant);
+    bind_s(q, 2, signature);
+    rc = sq_exec_stmt(c, q);
+    if (rc)
+        return rc;
+    q = sq_stmt(c, SQ_SIG_PRUNE, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, tenant);
+    bind_s(q, 2, signature);
+    return sq_exec_stmt(c, q);
+}
+
+static void bind_failure(sqlite3_stmt *q, int first, const struct wf_store_failure *f,
+                         int64_t created_ms)
+{
+    /* repo, branch, category, confidence, signature, step, title, report, model, created */
+    bind_s(q, first, f->repo);
+    bind_s(q, first + 1, f->branch);
+    bind_s(q, first + 2, f->category);
+    sqlite3_bind_double(q, first + 3, f->confidence);
+    bind_s(q, first + 4, f->signature);
+    bind_s(q, first + 5, f->step);
+    bind_s(q, first + 6, f->title);
+    bind_s(q, first + 7, f->report_json && f->report_json[0] ? f->report_json : "{}");
+    bind_s(q, first + 8, f->model_version);
+    sqlite3_bind_int64(q, first + 9, created_ms);
+}
+
+static int op_failure_put(struct sq_conn *c, struct sq_op *op)
+{
+    struct failure_put_arg *a = op->arg;
+    const struct wf_store_failure *f = a->f;
+    int64_t created = f->created_ms ? f->created_ms : wf_store_now_ms();
+    int64_t old_id = 0;
+    char old_sig[80] = "";
+    int rc = WF_OK;
+    sqlite3_stmt *q = NULL;
+    if (f->build_id > 0) {
+        rc = build_owned(c, f->build_id, f->tenant);
+        if (rc)
+            return rc;
+        q = sq_stmt(c, SQ_FAILURE_OF_BUILD, &rc);
+        if (!q)
+            return rc;
+        bind_s(q, 1, f->tenant);
+        sqlite3_bind_int64(q, 2, f->build_id);
+        int src = sqlite3_step(q);
+        if (src == SQLITE_ROW) {
+            old_id = sqlite3_column_int64(q, 0);
+            wf_store__copy(old_sig, sizeof(old_sig), col_s(q, 1));
+        } else if (src != SQLITE_DONE) {
+            rc = sq_err(c, src);
+        }
+        sq_end(q);
+        if (rc)
+            return rc;
+    }
+    if (old_id) {
+        /* re-triage: the row is replaced in place, the build counted once */
+        q = sq_stmt(c, SQ_FAILURE_UPDATE, &rc);
+        if (!q)
+            return rc;
+        sqlite3_bind_int64(q, 1, old_id);
+        bind_failure(q, 2, f, created);
+        rc = sq_exec_stmt(c, q);
+        if (rc)
+            return rc;
+        int same = strcmp(old_sig, f->signature) == 0;
+        if (!same)
+            rc = sig_sub(c, f->tenant, old_sig);
+        if (!rc)
+            rc = sig_add(c, f, same ? 0 : 1, created);
+        a->id = old_id;
+        return rc;
+    }
+    q = sq_stmt(c, SQ_FAILURE_INSERT, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, f->tenant);
+    sqlite3_bind_int64(q, 2, f->build_id);
+    bind_failure(q, 3, f, created);
+    rc = sq_exec_stmt(c, q);
+    if (rc)
+        return rc;
+    a->id = sqlite3_last_insert_rowid(c->db);
+    return sig_add(c, f, 1, created);
+}
+
+static int sq_failure_put(struct wf_store *st, const struct wf_store_failure *f, int64_t *id)
+{
+    struct failure_put_arg a = {f, 0};
+    if (f->report_json && f->report_json[0]) {
+        json_t *j = json_loads(f->report_json, JSON_DECODE_ANY, NULL);
+        if (!j)
+            return WF_EFORMAT;
+        json_decref(j);
+    }
+    int rc = sq_submit(be(st), op_failure_put, &a, NULL);
+    if (rc == WF_OK && id)
+        *id = a.id;
+    return rc;
+}
+
+/* Appends one failure row (FAILURE_COLS) to arr; returns the object. */
+static int failure_obj(sqlite3_stmt *q, json_t **out)
+{
+    json_t *o = json_object();
+    int rc = o ? WF_OK : WF_ENOMEM;
+    if (!rc)
+        rc = jset(o, "id", json_integer(sqlite3_column_int64(q, 0)));
+    if (!rc)
+        rc = jset(o, "build_id", json_integer(sqlite3_column_int64(q, 1)));
+    if (!rc)
+        rc = jset(o, "repo", jstr(col_s(q, 2)));
+    if (!rc)
+        rc = jset(o, "branch", jstr(col_s(q, 3)));
+    if (!rc)
+        rc = jset(o, "category", jstr(col_s(q, 4)));
+    if (!rc)
+        rc = jset(o, "confidence", json_real(sqlite3_column_double(q, 5)));
+    if (!rc)
+        rc = jset(o, "signature", jstr(col_s(q, 6)));
+    if (!rc)
+        rc = jset(o, "step", jstr(col_s(q, 7)));
+    if (!rc)
+        rc = jset(o, "title", jstr(col_s(q, 8)));
+    if (!rc)
+        rc = jset(o, "created_ms", json_integer(sqlite3_column_int64(q, 9)));
+    if (!rc)
+        rc = jset(o, "signature_count", json_integer(sqlite3_column_int64(q, 10)));
+    if (rc)
+        json_decref(o);
+    else
+        *out = o;
+    return rc;
+}
+
+static int page_limit(const struct wf_store_filter *f)
+{
+    if (!f || f->limit <= 0)
+        return 50;
+    return f->limit > (int)WF_LIMIT_PAGE_ITEMS ? (int)WF_LIMIT_PAGE_ITEMS : f->limit;
+}
+
+/* {"items": items, "next": next or null}; takes items. */
+static int page(json_t *items, int64_t next, json_t **out)
+{
+    json_t *o = json_object();
+    int rc = o ? jset(o, "items", items) : (json_decref(items), WF_ENOMEM);
+    if (!rc)
+        rc = jset(o, "next", next ? json_integer(next) : json_null());
+    if (rc)
+        json_decref(o);
+    else
+        *out = o;
+    return rc;
+}
+
+static int sq_failure_list(struct wf_store *st, const char *tenant, const struct wf_store_filter *f,
+                           json_t **out)
+{
+    static const struct wf_store_filter none;
+    struct sq *s = be(st);
+    struct sq_conn *c;
+    int limit = page_limit(f);
+    int64_t next = 0;
+    if (!f)
+        f = &none;
+    json_t *items = json_array();
+    int rc = items ? rd_acquire(s, &c) : WF_ENOMEM;
+    if (rc) {
+        json_decref(items);
+        return rc;
+    }
+    sqlite3_stmt *q = sq_stmt(c, SQ_FAILURE_LIST, &rc);
+    if (!q)
+        goto out;
+    bind_s(q, 1, tenant);
+    bind_opt(q, 2, f->repo);
+    bind_opt(q, 3, f->branch);
+    bind_opt(q, 4, f->category);
+    bind_opt(q, 5, f->signature);
+    sqlite3_bind_int64(q, 6, f->since_ms);
+    sqlite3_bind_int64(q, 7, f->until_ms);
+    sqlite3_bind_int64(q, 8, f->before_id);
+    sqlite3_bind_int64(q, 9, limit + 1); /* one more tells whether a next page exists */
+    int src = SQLITE_DONE, n = 0;
+    while (!rc && (src = sqlite3_step(q)) == SQLITE_ROW) {
+        if (n == limit) {
+            next = json_integer_value(json_object_get(json_array_get(items, n - 1), "id"));
+            break;
+        }
+        json_t *o;
+        rc = failure_obj(q, &o);
+        if (!rc)
+            rc = jpush(items, o);
+        n++;
+    }
+    if (!rc && src != SQLITE_DONE && src != SQLITE_ROW)
+        rc = sq_err(c, src);
+out:
+    sq_end(q);
+    rd_release(s, c);
+    if (rc) {
+        json_decref(items);
+        return rc;
+    }
+    return page(items, next, out);
+}
+
+static int build_json(const struct wf_store_build *b, json_t **out)
+{
+    json_t *o = json_object();
+    int rc = o ? WF_OK : WF_ENOMEM;
+    if (!rc)
+        rc = jset(o, "id", json_integer(b->id));
+    if (!rc)
+        rc = jset(o, "provider", jstr(b->provider));
+    if (!rc)
+        rc = jset(o, "external_id", jstr(b->external_id));
+    if (!rc)
+        rc = jset(o, "parent_id", jstr(b->parent_id));
+    if (!rc)
+        rc = jset(o, "repo", jstr(b->repo));
+    if (!rc)
+        rc = jset(o, "branch", jstr(b->branch));
+    if (!rc)
+        rc = jset(o, "sha", jstr(b->sha));
+    if (!rc)
+        rc = jset(o, "name", jstr(b->name));
+    if (!rc)
+        rc = jset(o, "status", jstr(b->status));
+    if (!rc)
+        rc = jset(o, "conclusion", jstr(b->conclusion));
+    if (!rc)
+        rc = jset(o, "url", jstr(b->url));
+    if (!rc)
+        rc = jset(o, "updated_ms", json_integer(b->updated_ms));
+    if (!rc)
+        rc = jset(o, "has_log", json_boolean(b->has_log));
+    if (rc)
+        json_decref(o);
+    else
+        *out = o;
+    return rc;
+}
+
+static int sq_failure_get(struct wf_store *st, const char *tenant, int64_t id, json_t **out)
+{
+    struct sq *s = be(st);
+    struct sq_conn *c;
+    json_t *o = NULL;
+    int64_t build_id = 0;
+    int rc = rd_acquire(s, &c);
+    if (rc)
+        return rc;
+    /* one snapshot for the failure and its build */
+    rc = sq_exec(c, "BEGIN");
+    if (rc)
+        goto out;
+    sqlite3_stmt *q = sq_stmt(c, SQ_FAILURE_GET, &rc);
+    if (!q)
+        goto out;
+    bind_s(q, 1, tenant);
+    sqlite3_bind_int64(q, 2, id);
+    int src = sqlite3_step(q);
+    if (src != SQLITE_ROW) {
+        rc = src == SQLITE_DONE ? WF_ENOENT : sq_err(c, src);
+    } else {
+        rc = failure_obj(q, &o);
+        if (!rc) {
+            build_id = sqlite3_column_int64(q, 1);
+            json_t *report = json_loads(col_s(q, 11), JSON_DECODE_ANY, NULL);
+            rc = jset(o, "report", report ? report : json_null());
+        }
+        if (!rc)
+            rc = jset(o, "model_version", jstr(col_s(q, 12)));
+    }
+    sq_end(q);
+    if (!rc && build_id > 0) {
+        struct wf_store_build b;
+        json_t *bj = NULL;
+        int brc = build_query(c, tenant, build_id, NULL, NULL, &b);
+        if (brc == WF_OK)
+            rc = build_json(&b, &bj);
+        else if (brc != WF_ENOENT)
+            rc = brc;
+        if (!rc)
+            rc = jset(o, "build", bj ? bj : json_null());
+    } else if (!rc) {
+        rc = jset(o, "build", json_null());
+    }
+out:
+    if (!sqlite3_get_autocommit(c->db))
+        sq_exec(c, "COMMIT");
+    rd_release(s, c);
+    if (rc)
+        json_decref(o);
+    else
+        *out = o;
+    return rc;
+}
+
+static int sq_signature_list(struct wf_store *st, const char *tenant,
+                             const struct wf_store_filter *f, json_t **out)
+{
+    static const struct wf_store_filter none;
+    struct sq *s = be(st);
+    struct sq_conn *c;
+    int limit = page_limit(f);
+    int64_t next = 0;
+    if (!f)
+        f = &none;
+    /* ordered by last sighting, which moves: the cursor is an offset */
+    int64_t offset = f->before_id;
+    json_t *items = json_array();
+    int rc = items ? rd_acquire(s, &c) : WF_ENOMEM;
+    if (rc) {
+        json_decref(items);
+        return rc;
+    }
+    sqlite3_stmt *q = sq_stmt(c, SQ_SIG_LIST, &rc);
+    if (!q)
+        goto out;
+    bind_s(q, 1, tenant);
+    bind_opt(q, 2, f->category);
+    bind_opt(q, 3, f->signature);
+    sqlite3_bind_int64(q, 4, f->since_ms);
+    sqlite3_bind_int64(q, 5, f->until_ms);
+    bind_opt(q, 6, f->repo);
+    bind_opt(q, 7, f->branch);
+    sqlite3_bind_int64(q, 8, limit + 1);
+    sqlite3_bind_int(q, 9, WF_STORE__SIG_VALUES);
+    sqlite3_bind_int64(q, 10, offset);
+    int src = SQLITE_DONE, n = 0;
+    while (!rc && (src = sqlite3_step(q)) == SQLITE_ROW) {
+        if (n == limit) {
+            next = offset + limit;
+            break;
+        }
+        json_t *o = json_object();
+        rc = jpush(items, o);
+        if (!rc)
+            rc = jset(o, "signature", jstr(col_s(q, 0)));
+        if (!rc)
+            rc = jset(o, "category", jstr(col_s(q, 1)));
+        if (!rc)
+            rc = jset(o, "title", jstr(col_s(q, 2)));
+        if (!rc)
+            rc = jset(o, "count", json_integer(sqlite3_column_int64(q, 3)));
+        if (!rc)
+            rc = jset(o, "first_seen_ms", json_integer(sqlite3_column_int64(q, 4)));
+        if (!rc)
+            rc = jset(o, "last_seen_ms", json_integer(sqlite3_column_int64(q, 5)));
+        for (int k = 0; k < 2 && !rc; k++) {
+            json_t *arr = json_loads(col_s(q, 6 + k), 0, NULL);
+            if (!json_is_array(arr)) {
+                json_decref(arr);
+                arr = json_array();
+            }
+            rc = jset(o, k ? "branches" : "repos", arr);
+        }
+        n++;
+    }
+    if (!rc && src != SQLITE_DONE && src != SQLITE_ROW)
+        rc = sq_err(c, src);
+out:
+    sq_end(q);
+    rd_release(s, c);
+    if (rc) {
+        json_decref(items);
+        return rc;
+    }
+    return page(items, next, out);
+}
+
+static int sq_signature_count(struct wf_store *st, const char *tenant, const char *signature,
+                              int64_t *count, int64_t *first_seen_ms)
+{
+    struct sq *s = be(st);
+    struct sq_conn *c;
+    int rc = rd_acquire(s, &c);
+    if (rc)
+        return rc;
+    sqlite3_stmt *q = sq_stmt(c, SQ_SIG_COUNT, &rc);
+    if (!q)
+        goto out;
+    bind_s(q, 1, tenant);
+    bind_s(q, 2, signature);
+    int src = sqlite3_step(q);
+    if (src == SQLITE_ROW) {
+        *count = sqlite3_column_int64(q, 0);
+        if (first_seen_ms)
+            *first_seen_ms = sqlite3_column_int64(q, 1);
+    } else if (src == SQLITE_DONE) {
+        *count = 0;
+        if (first_seen_ms)
+            *first_seen_ms = 0;
+    } else {
+        rc = sq_err(c, src);
+    }
+out:
+    sq_end(q);
+    rd_release(s, c);
+    return rc;
+}
+
+/* ---- Jobs --------------------------------------------------------------------------------- */
+
+struct job_push_arg {
+    const char *tenant, *kind, *payload;
+    int max_attempts;
+    int64_t available_ms, id;
+};
+
+static int op_job_push(struct sq_conn *c, struct sq_op *op)
+{
+    struct job_push_arg *a = op->arg;
+    return insert_job(c, a->tenant, a->kind, a->payload, a->max_attempts, a->available_ms, &a->id);
+}
+
+static int sq_job_push(struct wf_store *st, const char *tenant, const char *kind,
+                       const char *payload_json, int max_attempts, int64_t available_ms,
+                       int64_t *id)
+{
+    struct job_push_arg a = {tenant, kind, payload_json, max_attempts, available_ms, 0};
+    int rc = sq_submit(be(st), op_job_push, &a, NULL);
+    if (rc == WF_OK && id)
+        *id = a.id;
+    return rc;
+}
+
+/* A positive random lease token (unguessable, so a stale worker cannot
+ * collide with the new lease holder by counting). */
+static int64_t lease_token(void)
+{
+    uint64_t v = 0;
+    if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
+        v = wf_now_ns() * 0x9E3779B97F4A7C15ull;
+    v &= INT64_MAX;
+    return v ? (int64_t)v : 1;
+}
+
+struct job_claim_arg {
+    int64_t now_ms, lease_ms;
+    struct wf_store_job *out;
+    int found; /* "none" is not an error of the op: that would roll back dead-lettering */
+};
+
+static void undo_claim(struct sq_op *op)
+{
+    struct job_claim_arg *a = op->arg;
+    wf_store_job_cleanup(a->out);
+    a->found = 0;
+}
+
+static int op_job_claim(struct sq_conn *c, struct sq_op *op)
+{
+    struct job_claim_arg *a = op->arg;
+    int rc = WF_OK;
+    /* a job whose last lease expired after its final attempt is dead-lettered
+     * here (its worker died each time); bounded so one claim stays short */
+    for (int tries = 0; tries < 64; tries++) {
+        sqlite3_stmt *q = sq_stmt(c, SQ_JOB_NEXT, &rc);
+        if (!q)
+            return rc;
+        sqlite3_bind_int64(q, 1, a->now_ms);
+        int src = sqlite3_step(q);
+        if (src != SQLITE_ROW) {
+            rc = src == SQLITE_DONE ? WF_OK : sq_err(c, src);
+            sq_end(q);
+            return rc;
+        }
+        struct wf_store_job *j = a->out;
+        memset(j, 0, sizeof(*j));
+        j->id = sqlite3_column_int64(q, 0);
+        wf_store__copy(j->tenant, sizeof(j->tenant), col_s(q, 1));
+        wf_store__copy(j->kind, sizeof(j->kind), col_s(q, 2));
+        int leased = strcmp(col_s(q, 4), "leased") == 0;
+        j->attempts = sqlite3_column_int(q, 5);
+        j->max_attempts = sqlite3_column_int(q, 6);
+        wf_store__copy(j->last_error, sizeof(j->last_error), col_s(q, 7));
+        if (leased && j->attempts >= j->max_attempts) {
+            sq_end(q);
+            q = sq_stmt(c, SQ_JOB_EXPIRE, &rc);
+            if (!q)
+                return rc;
+            sqlite3_bind_int64(q, 1, j->id);
+            bind_s(q, 2, "lease expired on the last attempt (worker lost)");
+            sqlite3_bind_int64(q, 3, a->now_ms);
+            rc = sq_exec_stmt(c, q);
+            if (rc)
+                return rc;
+            continue;
+        }
+        const char *payload = col_s(q, 3);
+        j->payload = wf_strndup(payload, strlen(payload));
+        sq_end(q);
+        if (!j->payload)
+            return WF_ENOMEM;
+        j->attempts++;
+        j->lease_token = lease_token();
+        q = sq_stmt(c, SQ_JOB_LEASE, &rc);
+        if (q) {
+            sqlite3_bind_int64(q, 1, j->id);
+            sqlite3_bind_int64(q, 2, j->lease_token);
+            sqlite3_bind_int64(q, 3, a->now_ms + a->lease_ms);
+            sqlite3_bind_int64(q, 4, wf_store_now_ms());
+            rc = sq_exec_stmt(c, q);
+        }
+        if (rc)
+            wf_store_job_cleanup(j);
+        else
+            a->found = 1;
+        return rc;
+    }
+    return WF_OK;
+}
+
+static int sq_job_claim(struct wf_store *st, int64_t now_ms, int64_t lease_ms,
+                        struct wf_store_job *out)
+{
+    struct wf_store_job j;
+    memset(&j, 0, sizeof(j));
+    struct job_claim_arg a = {now_ms, lease_ms, &j, 0};
+    int rc = sq_submit(be(st), op_job_claim, &a, undo_claim);
+    if (rc == WF_OK && !a.found)
+        rc = WF_ENOENT;
+    if (rc == WF_OK)
+        *out = j;
+    else
+        wf_store_job_cleanup(&j);
+    return rc;
+}
+
+struct job_end_arg {
+    enum sq_stmt which; /* SQ_JOB_ACK, SQ_JOB_RETRY, SQ_JOB_DEAD */
+    int64_t id, token, available_ms;
+    const char *error;
+};
+
+static int op_job_end(struct sq_conn *c, struct sq_op *op)
+{
+    const struct job_end_arg *a = op->arg;
+    int rc = WF_OK;
+    int64_t now = wf_store_now_ms();
+    sqlite3_stmt *q = sq_stmt(c, a->which, &rc);
+    if (!q)
+        return rc;
+    sqlite3_bind_int64(q, 1, a->id);
+    sqlite3_bind_int64(q, 2, a->token);
+    if (a->which == SQ_JOB_ACK) {
+        sqlite3_bind_int64(q, 3, now);
+    } else if (a->which == SQ_JOB_RETRY) {
+        sqlite3_bind_int64(q, 3, a->available_ms);
+        sqlite3_bind_text(q, 4, a->error, (int)strnlen(a->error, 255), SQLITE_STATIC);
+        sqlite3_bind_int64(q, 5, now);
+    } else {
+        sqlite3_bind_text(q, 3, a->error, (int)strnlen(a->error, 255), SQLITE_STATIC);
+        sqlite3_bind_int64(q, 4, now);
+    }
+    rc = sq_exec_stmt(c, q);
+    if (!rc && sqlite3_changes(c->db) == 0)
+        rc = WF_ECONFLICT; /* the lease was lost: expired and claimed again, or finished */
+    return rc;
+}
+
+static int sq_job_ack(struct wf_store *st, int64_t id, int64_t lease_token_v)
+{
+    struct job_end_arg a = {SQ_JOB_ACK, id, lease_token_v, 0, ""};
+    return sq_submit(be(st), op_job_end, &a, NULL);
+}
+
+static int sq_job_retry(struct wf_store *st, int64_t id, int64_t lease_token_v,
+                        int64_t available_ms, const char *error)
+{
+    struct job_end_arg a = {SQ_JOB_RETRY, id, lease_token_v, available_ms, error};
+    return sq_submit(be(st), op_job_end, &a, NULL);
+}
+
+static int sq_job_dead(struct wf_store *st, int64_t id, int64_t lease_token_v, const char *error)
+{
+    struct job_end_arg a = {SQ_JOB_DEAD, id, lease_token_v, 0, error};
+    return sq_submit(be(st), op_job_end, &a, NULL);
+}
+
+static int sq_job_counts(struct wf_store *st, struct wf_store_job_counts *out)
+{
+    struct sq *s = be(st);
+    struct sq_conn *c;
+    struct wf_store_job_counts n = {0, 0, 0, 0};
+    int rc = rd_acquire(s, &c);
+    if (rc)
+        return rc;
+    sqlite3_stmt *q = sq_stmt(c, SQ_JOB_COUNTS, &rc);
+    if (!q)
+        goto out;
+    int src;
+    while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *state = col_s(q, 0);
+        int64_t v = sqlite3_column_int64(q, 1);
+        if (strcmp(state, "ready") == 0)
+            n.ready = v;
+        else if (strcmp(state, "leased") == 0)
+            n.leased = v;
+        else if (strcmp(state, "done") == 0)
+            n.done = v;
+        else if (strcmp(state, "dead") == 0)
+            n.dead = v;
+    }
+    if (src != SQLITE_DONE)
+        rc = sq_err(c, src);
+    else
+        *out = n;
+out:
+    sq_end(q);
+    rd_release(s, c);
+    return rc;
+}
+
+static int sq_job_dead_list(struct wf_store *st, const char *tenant, json_t **out)
+{
+    struct sq *s = be(st);
+    struct sq_conn *c;
+    json_t *arr = json_array();
+    int rc = arr ? rd_acquire(s, &c) : WF_ENOMEM;
+    if (rc) {
+        json_decref(arr);
+        return rc;
+    }
+    sqlite3_stmt *q = sq_stmt(c, SQ_JOB_DEAD_LIST, &rc);
+    if (!q)
+        goto out;
+    bind_s(q, 1, tenant);
+    sqlite3_bind_int64(q, 2, WF_LIMIT_PAGE_ITEMS);
+    int src = SQLITE_DONE;
+    while (!rc && (src = sqlite3_step(q)) == SQLITE_ROW) {
+        json_t *o = json_object();
+        rc = jpush(arr, o);
+        if (!rc)
+            rc = jset(o, "id", json_integer(sqlite3_column_int64(q, 0)));
+        if (!rc)
+            rc = jset(o, "kind", jstr(col_s(q, 1)));
+        if (!rc)
+            rc = jset(o, "attempts", json_integer(sqlite3_column_int64(q, 2)));
+        if (!rc)
+            rc = jset(o, "max_attempts", json_integer(sqlite3_column_int64(q, 3)));
+        if (!rc)
+            rc = jset(o, "last_error", jstr(col_s(q, 4)));
+        if (!rc) {
+            json_t *p = json_loads(col_s(q, 5), JSON_DECODE_ANY, NULL);
+            rc = jset(o, "payload", p ? p : json_null());
+        }
+        if (!rc)
+            rc = jset(o, "created_ms", json_integer(sqlite3_column_int64(q, 6)));
+        if (!rc)
+            rc = jset(o, "updated_ms", json_integer(sqlite3_column_int64(q, 7)));
+    }
+    if (!rc && src != SQLITE_DONE)
+        rc = sq_err(c, src);
+out:
+    sq_end(q);
+    rd_release(s, c);
+    if (rc)
+        json_decref(arr);
+    else
+        *out = arr;
+    return rc;
+}
+
+const struct wf_store_ops wf_store__sqlite_ops = {
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .ping = sq_ping,
+    .tenant_put = sq_tenant_put,
+    .tenant_get = sq_tenant_get,
+    .tenant_list = sq_tenant_list,
+    .key_put = sq_key_put,
+    .key_find = sq_key_find,
+    .key_revoke = sq_key_revoke,
+    .key_list = sq_key_list,
+    .ingest = sq_ingest,
+    .stats = sq_stats,
+    .build_ensure = sq_build_ensure,
+    .build_get = sq_build_get,
+    .build_find = sq_build_find,
+    .log_put = sq_log_put,
+    .log_get = sq_log_get,
+    .failure_put = sq_failure_put,
+    .failure_list = sq_failure_list,
+    .failure_get = sq_failure_get,
+    .signature_list = sq_signature_list,
+    .signature_count = sq_signature_count,
+    .job_push = sq_job_push,
+    .job_claim = sq_job_claim,
+    .job_ack = sq_job_ack,
+    .job_retry = sq_job_retry,
+    .job_dead = sq_job_dead,
+    .job_counts = sq_job_counts,
+    .job_dead_list = sq_job_dead_list,
+};
