@@ -60,6 +60,8 @@ static int on_url(http_parser *hp, const char *at, size_t len)
     uint32_t off = (uint32_t)(at - p->rbuf);
     if (p->url_len == 0)
         p->url_off = off;
+    else if (off != p->url_off + p->url_len)
+        return fail(p, 400, "bad_request", "malformed request target");
     p->url_len = off + (uint32_t)len - p->url_off;
     return 0;
 }
@@ -79,6 +81,8 @@ static int on_header_field(http_parser *hp, const char *at, size_t len)
         h->voff = off;
         h->vlen = 0;
         p->last_cb = 1;
+    } else if (off != p->hoff[p->n_hdrs - 1].noff + p->hoff[p->n_hdrs - 1].nlen) {
+        return fail(p, 400, "bad_request", "malformed header name");
     }
     struct wf_http__hoff *h = &p->hoff[p->n_hdrs - 1];
     h->nlen = off + (uint32_t)len - h->noff;
@@ -97,6 +101,9 @@ static int on_header_value(http_parser *hp, const char *at, size_t len)
     if (p->last_cb != 2) {
         h->voff = off;
         p->last_cb = 2;
+    } else if (off != h->voff + h->vlen) {
+        /* obs-fold: RFC 9112 lets a server reject it; joining would keep the CRLF */
+        return fail(p, 400, "bad_request", "folded header line");
     }
     h->vlen = off + (uint32_t)len - h->voff;
     return 0;
@@ -189,6 +196,8 @@ static int on_headers_complete(http_parser *hp)
 {
     struct wf_http__parser *p = hp->data;
     struct wf_http_req *req = &p->req;
+    if (hp->http_major != 1)
+        return fail(p, 505, "http_version", "unsupported HTTP version");
     for (size_t i = 0; i < p->n_hdrs; i++) {
         struct wf_http__hoff *h = &p->hoff[i];
         char *name = p->rbuf + h->noff;
@@ -236,6 +245,7 @@ static int on_headers_complete(http_parser *hp)
             return fail(p, 417, "expectation_failed", "unsupported Expect header");
         p->expect_continue = has_body && (hp->http_major > 1 || hp->http_minor >= 1);
     }
+    p->phase = WF_HTTP__PH_BODY;
     req->route = wf_http__route_match(p->router, req->method, req->path, req->params,
                                       &req->n_params, &p->allow);
     if (!req->route) {
@@ -246,6 +256,7 @@ static int on_headers_complete(http_parser *hp)
             return fail(p, p->route_status,
                         p->route_status == 404 ? "not_found" : "method_not_allowed",
                         p->route_status == 404 ? "no such route" : "method not allowed");
+        http_parser_pause(hp, 1);
         return 0;
     }
     p->max_body =
@@ -258,7 +269,8 @@ static int on_headers_complete(http_parser *hp)
     if (p->spool && mem_cap > WF_LIMIT_HTTP_SPOOL_BYTES)
         mem_cap = WF_LIMIT_HTTP_SPOOL_BYTES;
     wf_buf_init(&p->body, mem_cap);
-    p->phase = WF_HTTP__PH_BODY;
+    /* Stop right after the head so feed() learns where it ends. */
+    http_parser_pause(hp, 1);
     return 0;
 }
 
@@ -303,8 +315,6 @@ static int write_all(int fd, const char *p, size_t n)
 static int on_body(http_parser *hp, const char *at, size_t len)
 {
     struct wf_http__parser *p = hp->data;
-    if (!p->head_end)
-        p->head_end = (size_t)(at - p->rbuf);
     if (p->route_status) /* body of a 404/405 (no body expected): drop */
         return 0;
     if (p->body_len + len > p->max_body)
@@ -453,11 +463,16 @@ enum wf_http__ev wf_http__parser_feed(struct wf_http__parser *p)
         if (p->err_status)
             return WF_HTTP__EV_ERROR;
         if (e == HPE_PAUSED) {
-            if (p->phase != WF_HTTP__PH_DONE) {
-                fail(p, 500, "internal", "parser paused unexpectedly");
-                return WF_HTTP__EV_ERROR;
+            if (p->phase == WF_HTTP__PH_DONE)
+                return WF_HTTP__EV_REQUEST;
+            /* paused at the end of the head: body bytes start here */
+            p->head_end = p->roff;
+            http_parser_pause(&p->hp, 0);
+            if (p->expect_continue == 1) {
+                p->expect_continue = 2; /* reported once */
+                return WF_HTTP__EV_CONTINUE;
             }
-            return WF_HTTP__EV_REQUEST;
+            continue;
         }
         if (e != HPE_OK) {
             if (e == HPE_HEADER_OVERFLOW)
@@ -472,8 +487,10 @@ enum wf_http__ev wf_http__parser_feed(struct wf_http__parser *p)
             fail(p, 400, "bad_request", "protocol upgrade not supported");
             return WF_HTTP__EV_ERROR;
         }
-        if (n == 0)
-            break;
+        if (n == 0 && p->roff < p->rlen) {
+            fail(p, 400, "bad_request", "parser made no progress");
+            return WF_HTTP__EV_ERROR;
+        }
     }
     if (p->phase == WF_HTTP__PH_DONE)
         return WF_HTTP__EV_REQUEST;
@@ -485,15 +502,9 @@ enum wf_http__ev wf_http__parser_feed(struct wf_http__parser *p)
         /* only blank lines so far: drop them so the head starts at 0 */
         p->rlen = p->roff = 0;
     }
-    if (p->phase == WF_HTTP__PH_BODY) {
-        if (p->expect_continue == 1) {
-            p->expect_continue = 2; /* reported once */
-            return WF_HTTP__EV_CONTINUE;
-        }
-        /* Body bytes were copied out: keep only the head. */
-        if (p->roff == p->rlen && p->head_end && p->head_end <= p->roff)
-            p->rlen = p->roff = p->head_end;
-    }
+    /* Body bytes were copied out: keep only the head. */
+    if (p->phase == WF_HTTP__PH_BODY && p->roff == p->rlen && p->head_end && p->head_end <= p->roff)
+        p->rlen = p->roff = p->head_end;
     return WF_HTTP__EV_MORE;
 }
 
