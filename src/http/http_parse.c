@@ -217,22 +217,16 @@ static int on_headers_complete(http_parser *hp)
     req->target.len = p->url_len;
     if (p->url_len == 0)
         req->target.p = p->rbuf;
-    const char *q = memchr(req->target.p, '?', req->target.len);
-    req->path.p = req->target.p;
-    req->path.len = q ? (size_t)(q - req->target.p) : req->target.len;
-    const char *hash = memchr(req->path.p, '#', req->path.len);
+    /* a fragment (not sent by browsers, but possible) ends path and query */
+    size_t tlen = req->target.len;
+    const char *hash = memchr(req->target.p, '#', tlen);
     if (hash)
-        req->path.len = (size_t)(hash - req->path.p);
-    if (q) {
-        req->query.p = q + 1;
-        req->query.len = req->target.len - req->path.len - 1;
-        const char *qh = memchr(req->query.p, '#', req->query.len);
-        if (qh)
-            req->query.len = (size_t)(qh - req->query.p);
-    } else {
-        req->query.p = req->target.p + req->target.len;
-        req->query.len = 0;
-    }
+        tlen = (size_t)(hash - req->target.p);
+    const char *q = memchr(req->target.p, '?', tlen);
+    req->path.p = req->target.p;
+    req->path.len = q ? (size_t)(q - req->target.p) : tlen;
+    req->query.p = q ? q + 1 : req->target.p + tlen;
+    req->query.len = q ? tlen - req->path.len - 1 : 0;
     req->start_ns = wf_now_ns();
     wf_http__request_id(p);
 

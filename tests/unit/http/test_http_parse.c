@@ -189,6 +189,27 @@ static void test_split_everywhere(void **state)
     }
 }
 
+/* fuzz: a '#' before the '?' made the query run past the target */
+static void test_fragment_before_query(void **state)
+{
+    (void)state;
+    struct pctx c;
+    pinit(&c);
+    const char *in = "GET /health#frag?x=1 HTTP/1.1\r\n\r\n";
+    push(&c.p, in, strlen(in));
+    assert_int_equal(wf_http__parser_feed(&c.p), WF_HTTP__EV_REQUEST);
+    assert_int_equal(c.p.req.path.len, 7);
+    assert_int_equal(c.p.req.query.len, 0);
+    assert_string_equal(c.p.req.route->name, "health");
+    wf_http__parser_next(&c.p);
+    in = "GET /health?a=1#f HTTP/1.1\r\n\r\n";
+    push(&c.p, in, strlen(in));
+    assert_int_equal(wf_http__parser_feed(&c.p), WF_HTTP__EV_REQUEST);
+    assert_int_equal(c.p.req.query.len, 3);
+    assert_memory_equal(c.p.req.query.p, "a=1", 3);
+    pfree(&c);
+}
+
 static void test_pipelined_one_at_a_time(void **state)
 {
     (void)state;
@@ -343,6 +364,7 @@ int main(void)
         cmocka_unit_test(test_statuses),
         cmocka_unit_test(test_header_limits),
         cmocka_unit_test(test_split_everywhere),
+        cmocka_unit_test(test_fragment_before_query),
         cmocka_unit_test(test_pipelined_one_at_a_time),
         cmocka_unit_test(test_expect_continue_event),
         cmocka_unit_test(test_routes),
