@@ -420,6 +420,30 @@ void wf_http__parser_cleanup(struct wf_http__parser *p)
     p->rlen = p->rcap = p->roff = 0;
 }
 
+/* The head's views (target, path, query, params, headers) point into
+ * rbuf; when reading the body grows rbuf, move them with it. Only the
+ * numeric value of the old address is used, never dereferenced. */
+static void rebase_view(struct wf_str *v, uintptr_t old, size_t old_cap, char *nb)
+{
+    uintptr_t a = (uintptr_t)v->p;
+    if (v->p && a >= old && a <= old + old_cap)
+        v->p = nb + (a - old);
+}
+
+static void rebase(struct wf_http__parser *p, uintptr_t old)
+{
+    struct wf_http_req *req = &p->req;
+    rebase_view(&req->target, old, p->rcap, p->rbuf);
+    rebase_view(&req->path, old, p->rcap, p->rbuf);
+    rebase_view(&req->query, old, p->rcap, p->rbuf);
+    for (size_t i = 0; i < req->n_params && i < WF_HTTP_MAX_PARAMS; i++)
+        rebase_view(&req->params[i], old, p->rcap, p->rbuf);
+    for (size_t i = 0; i < p->n_hdrs; i++) {
+        rebase_view(&p->hdrs[i].name, old, p->rcap, p->rbuf);
+        rebase_view(&p->hdrs[i].value, old, p->rcap, p->rbuf);
+    }
+}
+
 size_t wf_http__parser_room(struct wf_http__parser *p, size_t want)
 {
     if (p->rcap - p->rlen >= want)
@@ -430,9 +454,12 @@ size_t wf_http__parser_room(struct wf_http__parser *p, size_t want)
             cap *= 2;
         if (cap > RBUF_MAX)
             cap = RBUF_MAX;
+        uintptr_t old = (uintptr_t)p->rbuf;
         char *nb = wf_realloc(p->rbuf, cap);
         if (nb) {
             p->rbuf = nb;
+            if (old && (uintptr_t)nb != old)
+                rebase(p, old);
             p->rcap = cap;
         }
     }
