@@ -50,6 +50,8 @@ bench: build
 	@scripts/deps.sh bench
 	@bench/run.sh $(BIN)
 	@bench/redact.sh $(BIN)
+	@bench/http.sh "$(abspath $(BIN)) serve --listen 127.0.0.1:\$$PORT --io-threads 1 --workers 0 --store sqlite:\$$TMPDIR_BENCH/health.db --log-level warn"
+	@bench/ingest.sh $(BIN)
 
 clean:
 	rm -rf build

@@ -8,7 +8,7 @@ want=(build-essential cmake pkg-config libjansson-dev libpcre2-dev libsqlite3-de
 case "${1:-build}" in
   test)  want+=(libcmocka-dev clang-format python3 curl) ;;
   fuzz)  want+=(libcmocka-dev clang libclang-rt-14-dev) ;;
-  bench) want+=(time grep gawk bc wrk nginx-light redis-server redis-tools) ;;
+  bench) want+=(time grep gawk bc wrk nginx-light redis-server redis-tools openssl python3) ;;
 esac
 missing=()
 for p in "${want[@]}"; do

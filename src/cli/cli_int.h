@@ -22,6 +22,10 @@ int wf_cli__eval_category(int argc, char **argv);
 int wf_cli__redact(int argc, char **argv);
 int wf_cli__risk(int argc, char **argv);
 int wf_cli__review(int argc, char **argv);
+int wf_cli__serve(int argc, char **argv);
+int wf_cli__tenant(int argc, char **argv);
+int wf_cli__key(int argc, char **argv);
+int wf_cli__token(int argc, char **argv);
 
 /* Prints "workflowai: <what>: <message>" to stderr and returns `code`. */
 int wf_cli__fail(int code, const char *what, const char *fmt, ...)

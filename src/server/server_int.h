@@ -10,6 +10,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+#include <pthread.h>
+
+#include "http/http.h"
+#include "provider/provider.h"
+#include "queue/queue.h"
+#include "redact/redact.h"
+#include "server/server.h"
+#include "store/store.h"
 #include "util/util.h"
 
 /* ---- API keys ------------------------------------------------------------ */
@@ -69,11 +78,11 @@ int wf_server__metrics_new(struct wf_server__metrics **out);
 void wf_server__metrics_free(struct wf_server__metrics *m);
 /* Counts one HTTP response of route (label "route") with status and
  * duration (histogram workflowai_http_request_duration_seconds, buckets
- * .001 .. 10 s). Lock-free on the hot path where possible; thread-safe. */
+ * .0005 .. 10 s). Lock-free on the hot path where possible; thread-safe. */
 void wf_server__metrics_http(struct wf_server__metrics *m, const char *route, const char *method,
                              int status, uint64_t duration_ns);
 /* Adds n to a named counter with one optional label pair (label NULL for
- * none), e.g. ("workflowai_ingest_events_total", "provider", "github", 1). */
+ * none), e.g. ("workflowai_ingest_deliveries_total", "provider", "github", 1). */
 void wf_server__metrics_count(struct wf_server__metrics *m, const char *name, const char *label,
                               const char *value, uint64_t n);
 /* Observes a duration in a named histogram (same buckets as HTTP). */
@@ -85,5 +94,75 @@ void wf_server__metrics_gauge(struct wf_server__metrics *m, const char *name, co
 /* Renders every metric with # HELP / # TYPE lines (help from the one table
  * of known metric names in server_metrics.c). */
 int wf_server__metrics_render(struct wf_server__metrics *m, struct wf_buf *out);
+
+/* ---- The running service ------------------------------------------------------- */
+
+#define WF_SERVER__REDACTORS 64
+
+struct wf_server__ctx {
+    const struct wf_server_config *cfg; /* borrowed */
+    struct wf_store *store;
+    struct wf_queue *queue;
+    struct wf_http_server *http;
+    struct wf_server__limiter *limiter;
+    struct wf_server__metrics *metrics;
+    struct wf_provider_config provider;
+    struct wf_redact_config redact_cfg; /* redaction options (defaults or the config file) */
+    pthread_mutex_t pool_mu;            /* guards pool */
+    struct wf_redactor *pool[WF_SERVER__REDACTORS];
+    size_t n_pool;
+    pthread_mutex_t log_mu; /* one log line at a time */
+    int log_json;           /* 1: JSON lines, 0: text */
+    int log_level;          /* enum wf_log_level */
+    pthread_t *workers;
+    size_t n_workers;
+    _Atomic int stopping;          /* set once on shutdown */
+    _Atomic uint64_t seen_commits; /* store counters already exported to metrics */
+    _Atomic uint64_t seen_writes;
+};
+
+/* Borrows a redactor from the pool (or makes one); give it back with
+ * wf_server__redactor_put. NULL on ENOMEM. Thread-safe. */
+struct wf_redactor *wf_server__redactor_get(struct wf_server__ctx *c);
+void wf_server__redactor_put(struct wf_server__ctx *c, struct wf_redactor *r);
+
+/* Writes one structured log line (fields: takes ownership of the object;
+ * "ts", "level" and "msg" are added) to stderr, redacted. Thread-safe. */
+void wf_server__log(struct wf_server__ctx *c, int level, const char *msg, json_t *fields);
+
+/* Sets resp to status with j (ownership taken) as the JSON body. */
+void wf_server__reply_json(struct wf_http_resp *resp, int status, json_t *j);
+
+/* The route table (server_routes.c). */
+const struct wf_http_route *wf_server__routes(size_t *n);
+/* HTTP hooks (server_mw.c). */
+int wf_server__before(struct wf_http_req *req, struct wf_http_resp *resp, int is_public, void *ud);
+void wf_server__after(const struct wf_http_req *req, const struct wf_http_resp *resp,
+                      uint64_t duration_ns, void *ud);
+
+/* Handlers, one per route. */
+void wf_server__h_health(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_ready(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_metrics(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_whoami(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_webhook_github(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_webhook_gitlab(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_webhook_generic(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_build_log(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_build_get(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_failures(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_failure(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_signatures(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_triage(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_jobs(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+
+/* Triages a stored build's log and stores the failure (server_worker.c).
+ * Fetches the log from the provider first when none is stored and a token
+ * is configured. WF_ENOENT when there is no log to triage. */
+int wf_server__triage_build(struct wf_server__ctx *c, const char *tenant, int64_t build_id,
+                            struct wf_buf *err);
+/* Starts/stops the worker threads. */
+int wf_server__workers_start(struct wf_server__ctx *c);
+void wf_server__workers_stop(struct wf_server__ctx *c);
 
 #endif

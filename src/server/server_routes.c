@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Every route of the service in one table: method, path pattern, handler,
+ * flags and body cap. A new endpoint costs one row plus its handler. The
+ * probes and the metrics page live here too; the rest of the handlers are
+ * in server_webhooks.c, server_builds.c and server_query.c.
+ */
+#include <stdatomic.h>
+#include <string.h>
+
+#include "server/server_int.h"
+
+/* clang-format off */
+static const struct wf_http_route routes[] = {
+    {WF_HTTP_GET,  "/health",               wf_server__h_health,          WF_HTTP_ROUTE_INLINE | WF_HTTP_ROUTE_PUBLIC, 0, "health"},
+    {WF_HTTP_GET,  "/live",                 wf_server__h_health,          WF_HTTP_ROUTE_INLINE | WF_HTTP_ROUTE_PUBLIC, 0, "live"},
+    {WF_HTTP_GET,  "/ready",                wf_server__h_ready,           WF_HTTP_ROUTE_PUBLIC, 0, "ready"},
+    {WF_HTTP_GET,  "/metrics",              wf_server__h_metrics,         WF_HTTP_ROUTE_PUBLIC, 0, "metrics"},
+    {WF_HTTP_GET,  "/v1/whoami",            wf_server__h_whoami,          0, 0, "whoami"},
+    {WF_HTTP_POST, "/v1/webhooks/github",   wf_server__h_webhook_github,  WF_HTTP_ROUTE_PUBLIC, WF_LIMIT_WEBHOOK_BYTES, "webhook_github"},
+    {WF_HTTP_POST, "/v1/webhooks/gitlab",   wf_server__h_webhook_gitlab,  WF_HTTP_ROUTE_PUBLIC, WF_LIMIT_WEBHOOK_BYTES, "webhook_gitlab"},
+    {WF_HTTP_POST, "/v1/webhooks/generic",  wf_server__h_webhook_generic, WF_HTTP_ROUTE_PUBLIC, WF_LIMIT_WEBHOOK_BYTES, "webhook_generic"},
+    {WF_HTTP_POST, "/v1/builds/{id}/log",   wf_server__h_build_log,       WF_HTTP_ROUTE_SPOOL, WF_LIMIT_LOG_UPLOAD_BYTES, "build_log"},
+    {WF_HTTP_GET,  "/v1/builds/{id}",       wf_server__h_build_get,       0, 0, "build_get"},
+    {WF_HTTP_GET,  "/v1/failures",          wf_server__h_failures,        0, 0, "failures_list"},
+    {WF_HTTP_GET,  "/v1/failures/{id}",     wf_server__h_failure,         0, 0, "failures_get"},
+    {WF_HTTP_GET,  "/v1/signatures",        wf_server__h_signatures,      0, 0, "signatures_list"},
+    {WF_HTTP_POST, "/v1/triage",            wf_server__h_triage,          WF_HTTP_ROUTE_SPOOL, WF_LIMIT_LOG_UPLOAD_BYTES, "triage"},
+    {WF_HTTP_GET,  "/v1/jobs",              wf_server__h_jobs,            0, 0, "jobs"},
+};
+/* clang-format on */
+
+const struct wf_http_route *wf_server__routes(size_t *n)
+{
+    *n = sizeof routes / sizeof routes[0];
+    return routes;
+}
+
+void wf_server__h_health(struct wf_http_req *req, struct wf_http_resp *resp, void *ud)
+{
+    (void)req;
+    (void)ud;
+    wf_http_resp_printf(resp, 200, "{\"status\":\"ok\"}");
+}
+
+void wf_server__h_ready(struct wf_http_req *req, struct wf_http_resp *resp, void *ud)
+{
+    struct wf_server__ctx *c = ud;
+    if (c->stopping) {
+        wf_http_resp_error(resp, req, 503, "shutting_down", "the server is shutting down");
+        return;
+    }
+    int rc = wf_store_ping(c->store);
+    if (rc != WF_OK) {
+        wf_http_resp_error(resp, req, 503, "store_unavailable", "store: %s", wf_strerror(rc));
+        return;
+    }
+    wf_http_resp_printf(resp, 200, "{\"status\":\"ready\",\"store\":\"%s\"}",
+                        wf_store_backend(c->store));
+}
+
+void wf_server__h_metrics(struct wf_http_req *req, struct wf_http_resp *resp, void *ud)
+{
+    struct wf_server__ctx *c = ud;
+    struct wf_store_job_counts jc;
+    if (wf_store_job_counts(c->store, &jc) == WF_OK) {
+        wf_server__metrics_gauge(c->metrics, "workflowai_queue_depth", "state", "ready",
+                                 (double)jc.ready);
+        wf_server__metrics_gauge(c->metrics, "workflowai_queue_depth", "state", "leased",
+                                 (double)jc.leased);
+        wf_server__metrics_gauge(c->metrics, "workflowai_queue_depth", "state", "dead",
+                                 (double)jc.dead);
+    }
+    /* the store counts since open; the registry wants increments */
+    struct wf_store_stats ss;
+    wf_store_stats(c->store, &ss);
+    uint64_t prev = atomic_exchange(&c->seen_commits, ss.commits);
+    if (ss.commits > prev)
+        wf_server__metrics_count(c->metrics, "workflowai_store_commits_total", NULL, NULL,
+                                 ss.commits - prev);
+    prev = atomic_exchange(&c->seen_writes, ss.writes);
+    if (ss.writes > prev)
+        wf_server__metrics_count(c->metrics, "workflowai_store_writes_total", NULL, NULL,
+                                 ss.writes - prev);
+    resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    if (wf_server__metrics_render(c->metrics, &resp->body) != WF_OK)
+        wf_http_resp_error(resp, req, 500, "internal", "could not render metrics");
+}
+
+void wf_server__h_whoami(struct wf_http_req *req, struct wf_http_resp *resp, void *ud)
+{
+    (void)ud;
+    wf_server__reply_json(
+        resp, 200, json_pack("{s:s,s:s}", "tenant", req->tenant, "principal", req->principal));
+}
