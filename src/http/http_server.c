@@ -196,6 +196,7 @@ static void bury(struct loop *l)
 /* ---- Output ---------------------------------------------------------------- */
 
 static void finish_request(struct conn *c);
+static void linger_read(struct conn *c);
 
 /* Sends queued output. Returns 0 when done or waiting for EPOLLOUT, -1
  * when the connection was closed. */
@@ -252,6 +253,7 @@ static void finish_request(struct conn *c)
         c->can_read = 1;
         c->deadline_ms = c->loop->now_ms + LINGER_MS;
         c->dkind = D_LINGER;
+        linger_read(c); /* often the peer has closed already */
         return;
     }
     wf_http__parser_next(&c->p);

@@ -415,6 +415,36 @@ static void test_header_timeout(void **state)
     free(r);
 }
 
+static void test_body_and_idle_timeouts(void **state)
+{
+    (void)state;
+    struct fixture f;
+    struct wf_http_server_opts o = opts();
+    o.idle_timeout_ms = 200;
+    fixture_start(&f, &o);
+    struct reader *r = calloc(1, sizeof(*r));
+    struct resp p;
+    /* a body that stops arriving: 408 */
+    r->fd = client(f.port);
+    SEND(r->fd, "POST /v1/echo HTTP/1.1\r\nContent-Length: 10\r\n\r\nab");
+    assert_true(read_resp(r, &p, 0));
+    assert_int_equal(p.status, 408);
+    close(r->fd);
+    /* idle keep-alive: closed without a response */
+    r->len = 0;
+    r->fd = client(f.port);
+    SEND(r->fd, "GET /health HTTP/1.1\r\n\r\n");
+    assert_true(read_resp(r, &p, 0));
+    assert_int_equal(p.status, 200);
+    uint64_t t0 = wf_now_ms();
+    assert_true(at_eof(r));
+    uint64_t waited = wf_now_ms() - t0;
+    assert_true(waited >= 100 && waited < 3000);
+    close(r->fd);
+    free(r);
+    fixture_stop(&f);
+}
+
 static void test_spool(void **state)
 {
     (void)state;
@@ -606,6 +636,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_after_once_per_response, setup, teardown),
         cmocka_unit_test_setup_teardown(test_query_and_headers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http10_and_close, setup, teardown),
+        cmocka_unit_test(test_body_and_idle_timeouts),
         cmocka_unit_test(test_graceful_stop_drains),
         cmocka_unit_test(test_max_connections),
         cmocka_unit_test(test_bad_route_table),
