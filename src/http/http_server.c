@@ -91,6 +91,7 @@ struct loop {
     size_t date_len;
     uint64_t seed;
     int stopping;
+    int accept_paused; /* listener out of epoll after EMFILE & co, until the next tick */
     uint64_t stop_deadline_ms;
     uint64_t next_tick_ms;
 };
@@ -259,6 +260,7 @@ static void finish_request(struct conn *c)
     wf_http__parser_next(&c->p);
     wf_arena_cleanup(&c->arena);
     c->state = C_READ;
+    c->dkind = D_NONE; /* arm() starts a fresh idle or head deadline */
     c->head_start_ms = c->p.rlen ? c->loop->now_ms : 0;
 }
 
@@ -631,7 +633,13 @@ static void accept_all(struct loop *l)
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
                 continue;
-            return; /* EAGAIN, or EMFILE and friends: retry on the next event */
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                /* EMFILE and friends: the level-triggered listener would
+                 * spin; take it out of epoll until the next tick */
+                epoll_ctl(l->epfd, EPOLL_CTL_DEL, l->lfd, NULL);
+                l->accept_paused = 1;
+            }
+            return;
         }
         atomic_fetch_add_explicit(&s->st_conns_total, 1, memory_order_relaxed);
         if (atomic_load_explicit(&s->open_conns, memory_order_relaxed) >= s->o.max_connections) {
@@ -756,6 +764,11 @@ static void *loop_main(void *arg)
         }
         bury(l);
         if (l->now_ms >= l->next_tick_ms) {
+            if (l->accept_paused && l->lfd >= 0) {
+                struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &l->lfd};
+                epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->lfd, &ev);
+                l->accept_paused = 0;
+            }
             timers(l);
             bury(l);
             l->next_tick_ms = l->now_ms + TICK_MS;
