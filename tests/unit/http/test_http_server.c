@@ -609,6 +609,26 @@ static void test_max_connections(void **state)
     fixture_stop(&f);
 }
 
+static void test_two_io_threads(void **state)
+{
+    (void)state;
+    struct fixture f;
+    struct wf_http_server_opts o = opts();
+    o.n_io_threads = 2;
+    fixture_start(&f, &o);
+    struct resp p;
+    for (int i = 0; i < 12; i++) {
+        roundtrip(f.port,
+                  i % 2 ? "GET /v1/items/x HTTP/1.1\r\n\r\n" : "GET /health HTTP/1.1\r\n\r\n", &p);
+        assert_int_equal(p.status, 200);
+    }
+    struct wf_http_stats st;
+    wf_http_server_stats(f.s, &st);
+    assert_true(st.requests_total >= 12);
+    assert_int_equal(st.connections_total, 12);
+    fixture_stop(&f);
+}
+
 static void test_bad_route_table(void **state)
 {
     (void)state;
@@ -643,6 +663,7 @@ int main(void)
         cmocka_unit_test(test_body_and_idle_timeouts),
         cmocka_unit_test(test_graceful_stop_drains),
         cmocka_unit_test(test_max_connections),
+        cmocka_unit_test(test_two_io_threads),
         cmocka_unit_test(test_bad_route_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
