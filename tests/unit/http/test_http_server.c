@@ -108,6 +108,16 @@ static void h_hdr(struct wf_http_req *req, struct wf_http_resp *resp, void *ud)
     wf_http_resp_printf(resp, 200, "[%.*s]", (int)v.len, v.p ? v.p : "");
 }
 
+static void h_big(struct wf_http_req *req, struct wf_http_resp *resp, void *ud)
+{
+    (void)req;
+    (void)ud;
+    static char chunk[65536];
+    memset(chunk, 'b', sizeof(chunk));
+    for (int i = 0; i < 256; i++) /* 16 MiB: more than the socket buffers hold */
+        wf_buf_append(&resp->body, chunk, sizeof(chunk));
+}
+
 static const struct wf_http_route routes[] = {
     {WF_HTTP_GET, "/health", h_health, WF_HTTP_ROUTE_INLINE | WF_HTTP_ROUTE_PUBLIC, 0, "health"},
     {WF_HTTP_GET, "/v1/items/{id}", h_item, WF_HTTP_ROUTE_PUBLIC, 0, "item_get"},
@@ -121,6 +131,7 @@ static const struct wf_http_route routes[] = {
     {WF_HTTP_GET, "/v1/query", h_query, WF_HTTP_ROUTE_INLINE | WF_HTTP_ROUTE_PUBLIC, 0, "query"},
     {WF_HTTP_GET, "/v1/secret", h_secret, 0, 0, "secret"},
     {WF_HTTP_GET, "/v1/hdr", h_hdr, WF_HTTP_ROUTE_INLINE | WF_HTTP_ROUTE_PUBLIC, 0, "hdr"},
+    {WF_HTTP_GET, "/v1/big", h_big, WF_HTTP_ROUTE_PUBLIC, 0, "big"},
 };
 
 static int before(struct wf_http_req *req, struct wf_http_resp *resp, int is_public, void *ud)
@@ -609,6 +620,30 @@ static void test_max_connections(void **state)
     fixture_stop(&f);
 }
 
+static void test_write_timeout(void **state)
+{
+    (void)state;
+    struct fixture f;
+    struct wf_http_server_opts o = opts();
+    o.write_timeout_ms = 200;
+    fixture_start(&f, &o);
+    int fd = client(f.port);
+    int small = 4096;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+    SEND(fd, "GET /v1/big HTTP/1.1\r\n\r\n");
+    /* never read: the server gives up on the stuck response */
+    struct wf_http_stats st;
+    int open = 1;
+    for (int i = 0; i < 300 && open; i++) {
+        usleep(10 * 1000);
+        wf_http_server_stats(f.s, &st);
+        open = st.connections_open != 0 || st.requests_total == 0;
+    }
+    assert_false(open);
+    close(fd);
+    fixture_stop(&f);
+}
+
 static void test_two_io_threads(void **state)
 {
     (void)state;
@@ -663,6 +698,7 @@ int main(void)
         cmocka_unit_test(test_body_and_idle_timeouts),
         cmocka_unit_test(test_graceful_stop_drains),
         cmocka_unit_test(test_max_connections),
+        cmocka_unit_test(test_write_timeout),
         cmocka_unit_test(test_two_io_threads),
         cmocka_unit_test(test_bad_route_table),
     };
