@@ -374,6 +374,7 @@ static void reset_request(struct wf_http__parser *p)
     req->body_fd = -1;
     req->headers = p->hdrs;
     req->arena = arena;
+    req->start_ns = 0;
     req->tenant[0] = '\0';
     req->principal[0] = '\0';
     p->phase = WF_HTTP__PH_IDLE;

@@ -224,7 +224,13 @@ static void test_pipelined_one_at_a_time(void **state)
     /* without next() the same request stays current */
     assert_int_equal(wf_http__parser_feed(&c.p), WF_HTTP__EV_REQUEST);
     assert_int_equal(c.p.req.method, WF_HTTP_GET);
+    assert_true(c.p.req.start_ns > 0);
     wf_http__parser_next(&c.p);
+    /* nothing of the answered request leaks into the next one (a stale
+     * start_ns made the after hook's duration of early errors wrong) */
+    assert_int_equal(c.p.req.start_ns, 0);
+    assert_string_equal(c.p.req.request_id, "");
+    assert_null(c.p.req.route);
     assert_int_equal(wf_http__parser_feed(&c.p), WF_HTTP__EV_REQUEST);
     assert_int_equal(c.p.req.method, WF_HTTP_DELETE);
     assert_string_equal(c.p.req.route->name, "item_del");

@@ -108,6 +108,16 @@ static void h_hdr(struct wf_http_req *req, struct wf_http_resp *resp, void *ud)
     wf_http_resp_printf(resp, 200, "[%.*s]", (int)v.len, v.p ? v.p : "");
 }
 
+static void h_big(struct wf_http_req *req, struct wf_http_resp *resp, void *ud)
+{
+    (void)req;
+    (void)ud;
+    static char chunk[65536];
+    memset(chunk, 'b', sizeof(chunk));
+    for (int i = 0; i < 256; i++) /* 16 MiB: more than the socket buffers hold */
+        wf_buf_append(&resp->body, chunk, sizeof(chunk));
+}
+
 static const struct wf_http_route routes[] = {
     {WF_HTTP_GET, "/health", h_health, WF_HTTP_ROUTE_INLINE | WF_HTTP_ROUTE_PUBLIC, 0, "health"},
     {WF_HTTP_GET, "/v1/items/{id}", h_item, WF_HTTP_ROUTE_PUBLIC, 0, "item_get"},
@@ -121,6 +131,7 @@ static const struct wf_http_route routes[] = {
     {WF_HTTP_GET, "/v1/query", h_query, WF_HTTP_ROUTE_INLINE | WF_HTTP_ROUTE_PUBLIC, 0, "query"},
     {WF_HTTP_GET, "/v1/secret", h_secret, 0, 0, "secret"},
     {WF_HTTP_GET, "/v1/hdr", h_hdr, WF_HTTP_ROUTE_INLINE | WF_HTTP_ROUTE_PUBLIC, 0, "hdr"},
+    {WF_HTTP_GET, "/v1/big", h_big, WF_HTTP_ROUTE_PUBLIC, 0, "big"},
 };
 
 static int before(struct wf_http_req *req, struct wf_http_resp *resp, int is_public, void *ud)
@@ -415,6 +426,40 @@ static void test_header_timeout(void **state)
     free(r);
 }
 
+static void test_body_and_idle_timeouts(void **state)
+{
+    (void)state;
+    struct fixture f;
+    struct wf_http_server_opts o = opts();
+    o.idle_timeout_ms = 200;
+    fixture_start(&f, &o);
+    struct reader *r = calloc(1, sizeof(*r));
+    struct resp p;
+    /* a body that stops arriving: 408 */
+    r->fd = client(f.port);
+    SEND(r->fd, "POST /v1/echo HTTP/1.1\r\nContent-Length: 10\r\n\r\nab");
+    assert_true(read_resp(r, &p, 0));
+    assert_int_equal(p.status, 408);
+    close(r->fd);
+    /* idle keep-alive: busy connections live past the idle timeout (each
+     * request restarts it), then an idle one is closed without a response */
+    r->len = 0;
+    r->fd = client(f.port);
+    for (int i = 0; i < 6; i++) {
+        SEND(r->fd, "GET /health HTTP/1.1\r\n\r\n");
+        assert_true(read_resp(r, &p, 0));
+        assert_int_equal(p.status, 200);
+        usleep(80 * 1000);
+    }
+    uint64_t t0 = wf_now_ms();
+    assert_true(at_eof(r));
+    uint64_t waited = wf_now_ms() - t0;
+    assert_true(waited >= 100 && waited < 3000);
+    close(r->fd);
+    free(r);
+    fixture_stop(&f);
+}
+
 static void test_spool(void **state)
 {
     (void)state;
@@ -575,6 +620,50 @@ static void test_max_connections(void **state)
     fixture_stop(&f);
 }
 
+static void test_write_timeout(void **state)
+{
+    (void)state;
+    struct fixture f;
+    struct wf_http_server_opts o = opts();
+    o.write_timeout_ms = 200;
+    fixture_start(&f, &o);
+    int fd = client(f.port);
+    int small = 4096;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+    SEND(fd, "GET /v1/big HTTP/1.1\r\n\r\n");
+    /* never read: the server gives up on the stuck response */
+    struct wf_http_stats st;
+    int open = 1;
+    for (int i = 0; i < 300 && open; i++) {
+        usleep(10 * 1000);
+        wf_http_server_stats(f.s, &st);
+        open = st.connections_open != 0 || st.requests_total == 0;
+    }
+    assert_false(open);
+    close(fd);
+    fixture_stop(&f);
+}
+
+static void test_two_io_threads(void **state)
+{
+    (void)state;
+    struct fixture f;
+    struct wf_http_server_opts o = opts();
+    o.n_io_threads = 2;
+    fixture_start(&f, &o);
+    struct resp p;
+    for (int i = 0; i < 12; i++) {
+        roundtrip(f.port,
+                  i % 2 ? "GET /v1/items/x HTTP/1.1\r\n\r\n" : "GET /health HTTP/1.1\r\n\r\n", &p);
+        assert_int_equal(p.status, 200);
+    }
+    struct wf_http_stats st;
+    wf_http_server_stats(f.s, &st);
+    assert_true(st.requests_total >= 12);
+    assert_int_equal(st.connections_total, 12);
+    fixture_stop(&f);
+}
+
 static void test_bad_route_table(void **state)
 {
     (void)state;
@@ -606,8 +695,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_after_once_per_response, setup, teardown),
         cmocka_unit_test_setup_teardown(test_query_and_headers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http10_and_close, setup, teardown),
+        cmocka_unit_test(test_body_and_idle_timeouts),
         cmocka_unit_test(test_graceful_stop_drains),
         cmocka_unit_test(test_max_connections),
+        cmocka_unit_test(test_write_timeout),
+        cmocka_unit_test(test_two_io_threads),
         cmocka_unit_test(test_bad_route_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
