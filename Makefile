@@ -50,7 +50,7 @@ bench: build
 	@scripts/deps.sh bench
 	@bench/run.sh $(BIN)
 	@bench/redact.sh $(BIN)
-	@bench/http.sh "$(abspath $(BIN)) serve --listen 127.0.0.1:\$$PORT --io-threads 1 --workers 0 --store sqlite:\$$TMPDIR_BENCH/health.db --log-level warn"
+	@bench/http.sh '$(abspath $(BIN)) serve --listen 127.0.0.1:$$PORT --io-threads 1 --workers 0 --store sqlite:$$(mktemp -d)/health.db --log-level warn'
 	@bench/ingest.sh $(BIN)
 
 clean:

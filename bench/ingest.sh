@@ -48,7 +48,7 @@ kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true; pids=()
 store="sqlite:$dir/wf.db"
 "$bin" tenant add bench --generic-secret bench-secret --store "$store" >/dev/null
 "$bin" serve --listen 127.0.0.1:0 --port-file "$dir/port" --store "$store" --workers 0 \
-  --log-level warn --rate-limit 0 2>"$dir/serve.log" &
+  --log-level warn --rate-limit 0 ${SERVE_ARGS:-} 2>"$dir/serve.log" &
 spid=$!
 pids+=($spid)
 for _ in $(seq 100); do [ -s "$dir/port" ] && break; sleep 0.05; done

@@ -38,7 +38,7 @@ struct wf_http_header {
 };
 
 #define WF_HTTP_MAX_PARAMS 4
-#define WF_HTTP_REQUEST_ID_BYTES 40
+#define WF_HTTP_REQUEST_ID_BYTES 65
 #define WF_HTTP_TENANT_BYTES WF_LIMIT_ID_BYTES
 
 struct wf_http_route;

@@ -44,7 +44,7 @@ static const struct key keys[] = {
     {"log-level",           S(log_level),     "info",           0, 0, "debug, info, warn or error"},
     {"log-format",          S(log_format),    "json",           0, 0, "json (one object per line) or text"},
     {"io-threads",          L(io_threads),    "0",              0, 64, "HTTP I/O threads (0: one per CPU)"},
-    {"handler-threads",     L(handler_threads), "0",            0, 256, "HTTP handler threads (0: two per CPU)"},
+    {"handler-threads",     L(handler_threads), "64",           0, 1024, "HTTP handler threads; handlers wait for the group commit, so more threads make bigger commits (0: two per CPU)"},
     {"workers",             L(workers),       "2",              0, 64, "triage worker threads"},
     {"rate-limit",          D(rate_limit),    "50",             0, 1e9, "requests per second per API key (0: unlimited)"},
     {"rate-burst",          D(rate_burst),    "100",            1, 1e9, "burst size of the per-key token bucket"},
