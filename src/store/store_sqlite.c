@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -288,6 +289,7 @@ struct sq_op {
     int rc;
     int ran;          /* fn was called */
     int done;         /* the writer is finished with it (under sq.mu) */
+    sem_t finished;   /* posted once done: the caller sleeps on its own op only */
     int new_delivery; /* for the stats, counted only once committed */
     int duplicate;
     struct sq_op *next;
@@ -302,7 +304,6 @@ struct sq {
     pthread_mutex_t w_mu;   /* held by the writer during a batch; by readers of :memory: */
     pthread_mutex_t mu;     /* queue, stop flag, stats */
     pthread_cond_t cv_work; /* writer waits for ops */
-    pthread_cond_t cv_done; /* callers wait for their op */
     struct sq_op *head, *tail;
     int stop;
     int writer_started;
@@ -547,15 +548,17 @@ static void *writer_main(void *ud)
             s->stats.commit_ns_sum += commit_ns;
         }
         for (struct sq_op *op = batch, *next; op; op = next) {
-            next = op->next; /* op belongs to its caller again once done is set */
+            next = op->next; /* op belongs to its caller again once posted */
             if (committed && op->rc == WF_OK) {
                 s->stats.writes++;
                 s->stats.deliveries += (uint64_t)op->new_delivery;
                 s->stats.duplicates += (uint64_t)op->duplicate;
             }
             op->done = 1;
+            /* one wake-up per finished op: a broadcast would wake every
+             * waiting caller, also those queued for the next batch */
+            sem_post(&op->finished);
         }
-        pthread_cond_broadcast(&s->cv_done);
     }
     pthread_mutex_unlock(&s->mu);
     return NULL;
@@ -570,9 +573,12 @@ static int sq_submit(struct sq *s, sq_op_fn fn, void *arg, void (*undo)(struct s
     op.fn = fn;
     op.arg = arg;
     op.undo = undo;
+    if (sem_init(&op.finished, 0, 0) != 0)
+        return WF_EINTERNAL;
     pthread_mutex_lock(&s->mu);
     if (s->stop) {
         pthread_mutex_unlock(&s->mu);
+        sem_destroy(&op.finished);
         return WF_EUNAVAIL;
     }
     if (s->tail)
@@ -581,9 +587,10 @@ static int sq_submit(struct sq *s, sq_op_fn fn, void *arg, void (*undo)(struct s
         s->head = &op;
     s->tail = &op;
     pthread_cond_signal(&s->cv_work);
-    while (!op.done)
-        pthread_cond_wait(&s->cv_done, &s->mu);
     pthread_mutex_unlock(&s->mu);
+    while (sem_wait(&op.finished) != 0) /* EINTR */
+        ;
+    sem_destroy(&op.finished);
     return op.rc;
 }
 
@@ -713,7 +720,6 @@ static void sq_free(struct sq *s)
     pthread_mutex_destroy(&s->w_mu);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv_work);
-    pthread_cond_destroy(&s->cv_done);
     pthread_mutex_destroy(&s->rmu);
     pthread_cond_destroy(&s->rcv);
     wf_free(s->readers);
@@ -732,7 +738,6 @@ static int sq_open(struct wf_store *st, const char *target, const struct wf_stor
     pthread_mutex_init(&s->w_mu, NULL);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv_work, NULL);
-    pthread_cond_init(&s->cv_done, NULL);
     pthread_mutex_init(&s->rmu, NULL);
     pthread_cond_init(&s->rcv, NULL);
     s->batch_max = o->batch_max > 0 ? o->batch_max : 256;
