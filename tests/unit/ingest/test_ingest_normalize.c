@@ -390,6 +390,32 @@ static void test_root_cause(void **state)
     assert_int_equal(wf_ingest__root_cause(NULL, sha), 0);
 }
 
+static void test_github_status(void **state)
+{
+    (void)state;
+    assert_string_equal(wf_ingest__github_status("queued", 0), "queued");
+    assert_string_equal(wf_ingest__github_status("waiting", 0), "queued");
+    assert_string_equal(wf_ingest__github_status("requested", 0), "queued");
+    assert_string_equal(wf_ingest__github_status("pending", 0), "queued");
+    assert_string_equal(wf_ingest__github_status("in_progress", 0), "in_progress");
+    assert_string_equal(wf_ingest__github_status("completed", 1), "completed");
+    /* a status GitHub invents later: over when it has a conclusion */
+    assert_string_equal(wf_ingest__github_status("expired", 1), "completed");
+    assert_string_equal(wf_ingest__github_status("expired", 0), "queued");
+    assert_string_equal(wf_ingest__github_status(NULL, 0), "queued");
+
+    /* and through a delivery: "waiting" (environment protection rules) */
+    struct wf_ingest_batch b;
+    assert_int_equal(norm_str(WF_INGEST_GITHUB, "workflow_job",
+                              "{\"workflow_job\":{\"id\":1,\"run_id\":2,\"status\":\"waiting\"},"
+                              "\"repository\":{\"full_name\":\"o/r\"}}",
+                              &b, NULL),
+                     WF_OK);
+    assert_string_equal(b.events[0].status, "queued");
+    assert_int_equal(b.events[0].occurred_ms, 0);
+    wf_ingest_batch_cleanup(&b);
+}
+
 /* Failing the Nth allocation anywhere in a normalization gives WF_ENOMEM
  * and an empty batch, or (past the last allocation) the full result; never
  * a crash, a leak or a half batch. */
@@ -455,6 +481,7 @@ int main(void)
         cmocka_unit_test(test_time_parse),
         cmocka_unit_test(test_time_format),
         cmocka_unit_test(test_root_cause),
+        cmocka_unit_test(test_github_status),
         cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
