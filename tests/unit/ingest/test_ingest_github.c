@@ -209,7 +209,7 @@ static void test_pull_request_merged(void **state)
     assert_string_equal(e->status, "merged");
     assert_string_equal(dstr(e, "state"), "closed");
     assert_true(json_is_true(json_object_get(e->data, "merged")));
-    assert_string_equal(dstr(e, "merged_at"), "2019-05-15T15:20:39Z");
+    assert_string_equal(dstr(e, "merged_at"), "2019-05-15T15:21:18Z");
     wf_ingest_batch_cleanup(&b);
 }
 

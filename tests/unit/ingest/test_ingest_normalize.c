@@ -390,6 +390,82 @@ static void test_root_cause(void **state)
     assert_int_equal(wf_ingest__root_cause(NULL, sha), 0);
 }
 
+static void test_github_status(void **state)
+{
+    (void)state;
+    assert_string_equal(wf_ingest__github_status("queued", 0), "queued");
+    assert_string_equal(wf_ingest__github_status("waiting", 0), "queued");
+    assert_string_equal(wf_ingest__github_status("requested", 0), "queued");
+    assert_string_equal(wf_ingest__github_status("pending", 0), "queued");
+    assert_string_equal(wf_ingest__github_status("in_progress", 0), "in_progress");
+    assert_string_equal(wf_ingest__github_status("completed", 1), "completed");
+    /* a status GitHub invents later: over when it has a conclusion */
+    assert_string_equal(wf_ingest__github_status("expired", 1), "completed");
+    assert_string_equal(wf_ingest__github_status("expired", 0), "queued");
+    assert_string_equal(wf_ingest__github_status(NULL, 0), "queued");
+
+    /* and through a delivery: "waiting" (environment protection rules) */
+    struct wf_ingest_batch b;
+    assert_int_equal(norm_str(WF_INGEST_GITHUB, "workflow_job",
+                              "{\"workflow_job\":{\"id\":1,\"run_id\":2,\"status\":\"waiting\"},"
+                              "\"repository\":{\"full_name\":\"o/r\"}}",
+                              &b, NULL),
+                     WF_OK);
+    assert_string_equal(b.events[0].status, "queued");
+    assert_int_equal(b.events[0].occurred_ms, 0);
+    wf_ingest_batch_cleanup(&b);
+}
+
+/* Failing the Nth allocation anywhere in a normalization gives WF_ENOMEM
+ * and an empty batch, or (past the last allocation) the full result; never
+ * a crash, a leak or a half batch. */
+static void test_alloc_failures(void **state)
+{
+    (void)state;
+    static const struct {
+        enum wf_ingest_provider p;
+        const char *event, *file;
+        size_t n_events;
+    } cases[] = {
+        {WF_INGEST_GITLAB, "Pipeline Hook", "gitlab/pipeline.json", 6},
+        {WF_INGEST_GITHUB, "push", "github/push.json", 2},
+        {WF_INGEST_GENERIC, "", "generic/batch.json", 3},
+    };
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        size_t len;
+        char *body = read_sample(cases[c].file, &len);
+        struct wf_redactor *r = test_redactor();
+        int ok = 0, failures = 0;
+        for (long n = 0; n < 2000 && !ok; n++) {
+            struct wf_ingest_batch b;
+            wf_alloc_fail_after(n);
+            int rc = wf_ingest_normalize(cases[c].p, cases[c].event, body, len, r, &b, NULL);
+            wf_alloc_fail_after(-1);
+            if (rc == WF_OK) {
+                assert_int_equal(b.n_events, cases[c].n_events);
+                ok = 1;
+            } else {
+                assert_int_equal(rc, WF_ENOMEM);
+                failures++;
+                assert_int_equal(b.n_events, 0);
+                assert_null(b.events);
+            }
+            wf_ingest_batch_cleanup(&b);
+        }
+        assert_true(ok);
+        if (failures < 3)
+            fail_msg("%s: only %d allocation failures seen", cases[c].file, failures);
+        /* the redactor is still usable after all those failures */
+        struct wf_ingest_batch b;
+        assert_int_equal(wf_ingest_normalize(cases[c].p, cases[c].event, body, len, r, &b, NULL),
+                         WF_OK);
+        assert_int_equal(b.n_events, cases[c].n_events);
+        wf_ingest_batch_cleanup(&b);
+        wf_redact_free(r);
+        wf_free(body);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -405,6 +481,8 @@ int main(void)
         cmocka_unit_test(test_time_parse),
         cmocka_unit_test(test_time_format),
         cmocka_unit_test(test_root_cause),
+        cmocka_unit_test(test_github_status),
+        cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
