@@ -21,7 +21,8 @@ build: deps
 run: build
 	@$(BIN) triage $(SAMPLE)
 
-# Every test under ASan+UBSan, warnings as errors, the release build, the lint checks.
+# Every test under ASan+UBSan, warnings as errors, the release build, the lint checks,
+# then the threaded modules' tests and the service's e2e tests under TSan.
 test:
 	@scripts/deps.sh test
 	@cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DWF_SANITIZE=ON -DWF_WERROR=ON >/dev/null
@@ -31,6 +32,11 @@ test:
 	@cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j$(JOBS)
+	@# the threaded parts again under ThreadSanitizer: server, store, queue, HTTP, client
+	@cmake -S . -B build/tsan -DCMAKE_BUILD_TYPE=Debug -DWF_TSAN=ON -DWF_WERROR=ON >/dev/null
+	@cmake --build build/tsan -j$(JOBS)
+	@cd build/tsan && TSAN_OPTIONS=halt_on_error=1 \
+	  ctest --output-on-failure -j$(JOBS) -R '^(unit\.(http|store|queue|server|provider)\.|e2e\.test_serve)'
 
 lint:
 	@scripts/lint.sh

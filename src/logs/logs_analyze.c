@@ -304,7 +304,7 @@ static void steps_line(struct wf_logs_analyzer *a, const struct wf_logs_line *ln
         }
         break;
     case '[':
-        if (prefix(s, n, "[Pipeline] { (")) {
+        if (prefix(s, n, "[Pipeline] { (") && n >= 14) {
             set_flavor(a, WF_LOGS_FLAVOR_JENKINS);
             size_t L = n - 14;
             const char *close = memchr(s + 14, ')', L);
@@ -316,7 +316,7 @@ static void steps_line(struct wf_logs_analyzer *a, const struct wf_logs_line *ln
         }
         break;
     case '>':
-        if (prefix(s, n, "> Task :")) {
+        if (prefix(s, n, "> Task :") && n >= 8) { /* n >= 8 spelled out for -O1's range analysis */
             size_t L = n - 7;
             int failed = n >= 7 && memcmp(s + n - 6, "FAILED", 6) == 0;
             const char *sp = memchr(s + 7, ' ', L);

@@ -13,6 +13,7 @@
 #include <assert.h>
 #include <math.h>
 #include <pcre2.h>
+#include <pthread.h>
 #include <string.h>
 
 #define MAX_RULES 62
@@ -75,10 +76,11 @@ struct wf_redactor {
 };
 
 static uint8_t lower_tab[256];
+static pthread_once_t lower_once = PTHREAD_ONCE_INIT;
 
 static void init_lower(void)
 {
-    /* idempotent: every thread writes the same values */
+    /* once: redactors are made on many threads while others read the table */
     for (int i = 0; i < 256; i++)
         lower_tab[i] = (uint8_t)((i >= 'A' && i <= 'Z') ? i + 32 : i);
 }
@@ -135,7 +137,7 @@ int wf_redact_new(const struct wf_redact_opts *opts, struct wf_redactor **out)
         wf_redact_opts_init(&defaults);
         opts = &defaults;
     }
-    init_lower();
+    pthread_once(&lower_once, init_lower);
     struct wf_redactor *r = wf_calloc(1, sizeof(*r));
     if (!r)
         return WF_ENOMEM;
