@@ -103,11 +103,28 @@ int wf_http_req_body(const struct wf_http_req *req, size_t max_bytes, char **out
 
 typedef void (*wf_http_handler_fn)(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
 
+/* Deferred responses: a handler that waits for something completed by
+ * another thread (e.g. the store's group commit) calls wf_http_defer and
+ * returns at once, so neither an I/O thread nor a handler thread blocks.
+ * The request, the response and everything they point to stay valid, and
+ * belong to the deferring code, until it calls wf_http_resume (exactly
+ * once, from any thread) after filling the response; the server then sends
+ * it from the connection's I/O thread. Call wf_http_defer only from the
+ * handler, before handing the request to the other thread. */
+struct wf_http_deferred;
+struct wf_http_deferred *wf_http_defer(struct wf_http_req *req);
+void wf_http_resume(struct wf_http_deferred *d);
+
 enum {
     WF_HTTP_ROUTE_INLINE = 1u << 0, /* run on the I/O thread: must never block */
     WF_HTTP_ROUTE_PUBLIC = 1u << 1, /* the `before` hook is told no auth is needed */
-    WF_HTTP_ROUTE_SPOOL = 1u << 2   /* bodies over WF_LIMIT_HTTP_SPOOL_BYTES go to a temp file */
+    WF_HTTP_ROUTE_SPOOL = 1u << 2,  /* bodies over WF_LIMIT_HTTP_SPOOL_BYTES go to a temp file */
+    WF_HTTP_ROUTE_INLINE_SMALL = 1u << 3 /* inline when the body is in memory and at most
+                                            WF_HTTP_INLINE_BODY_BYTES, else on the pool */
 };
+
+/* Body size up to which an INLINE_SMALL route runs on the I/O thread. */
+#define WF_HTTP_INLINE_BODY_BYTES (64u * 1024)
 
 struct wf_http_route {
     enum wf_http_method method;

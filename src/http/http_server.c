@@ -353,6 +353,46 @@ static void send_error(struct conn *c, int status, const char *code, const char 
 
 /* ---- Handlers ---------------------------------------------------------------- */
 
+/* Set by wf_http_defer on the thread that runs the handler: after the
+ * handler returns, the connection may already be completed by another
+ * thread, so the server must not look at the conn to learn this. */
+static _Thread_local int tl_deferred;
+
+/* Hands a finished request back to its loop (any thread). */
+static void post_done(struct conn *c)
+{
+    struct loop *l = c->loop;
+    c->qnext = NULL;
+    pthread_mutex_lock(&l->mu);
+    int was_empty = l->done_head == NULL;
+    if (l->done_tail)
+        l->done_tail->qnext = c;
+    else
+        l->done_head = c;
+    l->done_tail = c;
+    pthread_mutex_unlock(&l->mu);
+    if (was_empty) {
+        uint64_t one = 1;
+        ssize_t wr = write(l->wake_efd, &one, sizeof(one));
+        (void)wr;
+    }
+}
+
+struct wf_http_deferred *wf_http_defer(struct wf_http_req *req)
+{
+    struct conn *c = (struct conn *)(void *)((char *)req - offsetof(struct wf_http__parser, req) -
+                                             offsetof(struct conn, p));
+    /* on the I/O thread (inline route) the conn is not marked in flight yet */
+    c->state = C_INFLIGHT;
+    tl_deferred = 1;
+    return (struct wf_http_deferred *)c;
+}
+
+void wf_http_resume(struct wf_http_deferred *d)
+{
+    post_done((struct conn *)(void *)d);
+}
+
 static void run_handler(struct wf_http_server *s, struct conn *c)
 {
     struct wf_http_req *req = &c->p.req;
@@ -375,8 +415,17 @@ static void dispatch(struct conn *c)
     atomic_fetch_add_explicit(&s->st_in_flight, 1, memory_order_relaxed);
     p->req.arena = &c->arena;
     wf_http__resp_reset(&c->resp);
-    if (p->req.route->flags & WF_HTTP_ROUTE_INLINE) {
+    unsigned flags = p->req.route->flags;
+    if ((flags & WF_HTTP_ROUTE_INLINE) ||
+        ((flags & WF_HTTP_ROUTE_INLINE_SMALL) && p->req.body_fd < 0 &&
+         p->req.body_len <= WF_HTTP_INLINE_BODY_BYTES)) {
+        tl_deferred = 0;
         run_handler(s, c);
+        if (tl_deferred) {
+            tl_deferred = 0;
+            c->dkind = D_NONE;
+            return; /* wf_http_resume completes it through the done list */
+        }
         send_response(c, 0);
         return;
     }
@@ -410,25 +459,16 @@ static void *worker_main(void *arg)
             s->qtail = NULL;
         int abandon = s->qabandon;
         pthread_mutex_unlock(&s->qmu);
+        tl_deferred = 0;
         if (!abandon)
             run_handler(s, c);
         else
             wf_http_resp_error(&c->resp, &c->p.req, 503, "shutting_down", "server stopping");
-        struct loop *l = c->loop;
-        c->qnext = NULL;
-        pthread_mutex_lock(&l->mu);
-        int was_empty = l->done_head == NULL;
-        if (l->done_tail)
-            l->done_tail->qnext = c;
-        else
-            l->done_head = c;
-        l->done_tail = c;
-        pthread_mutex_unlock(&l->mu);
-        if (was_empty) {
-            uint64_t one = 1;
-            ssize_t wr = write(l->wake_efd, &one, sizeof(one));
-            (void)wr;
+        if (tl_deferred) {
+            tl_deferred = 0; /* c may be finished and gone already: do not touch it */
+            continue;
         }
+        post_done(c);
     }
     return NULL;
 }

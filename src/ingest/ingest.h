@@ -82,4 +82,11 @@ void wf_ingest_batch_cleanup(struct wf_ingest_batch *b);
 int wf_ingest_store(struct wf_store *st, const char *tenant, const char *delivery,
                     const struct wf_ingest_batch *b, struct wf_store_ingest_result *out);
 
+/* wf_ingest_store without waiting for the commit: returns WF_OK once the
+ * write is queued, and done(ud, rc, res) follows on the store's writer
+ * thread (see wf_store_ingest_async). The batch is borrowed until then.
+ * On an error return done is not called. */
+int wf_ingest_store_async(struct wf_store *st, const char *tenant, const char *delivery,
+                          const struct wf_ingest_batch *b, wf_store_ingest_done_fn done, void *ud);
+
 #endif

@@ -99,6 +99,16 @@ int wf_server__metrics_render(struct wf_server__metrics *m, struct wf_buf *out);
 
 #define WF_SERVER__REDACTORS 64
 
+/* Webhook secrets are read on every delivery: a small direct-mapped cache
+ * (also of unknown tenants) keeps the store off that path. */
+#define WF_SERVER__TENANT_SLOTS 64
+#define WF_SERVER__TENANT_TTL_MS 2000
+struct wf_server__tenant_slot {
+    struct wf_store_tenant t; /* t.id "" = empty slot */
+    int found;                /* 0: the store said WF_ENOENT */
+    uint64_t at_ms;           /* wf_now_ms() when read */
+};
+
 struct wf_server__ctx {
     const struct wf_server_config *cfg; /* borrowed */
     struct wf_store *store;
@@ -111,9 +121,11 @@ struct wf_server__ctx {
     pthread_mutex_t pool_mu;            /* guards pool */
     struct wf_redactor *pool[WF_SERVER__REDACTORS];
     size_t n_pool;
-    pthread_mutex_t log_mu; /* one log line at a time */
-    int log_json;           /* 1: JSON lines, 0: text */
-    int log_level;          /* enum wf_log_level */
+    pthread_mutex_t log_mu;    /* one log line at a time */
+    pthread_mutex_t tenant_mu; /* guards tenants */
+    struct wf_server__tenant_slot tenants[WF_SERVER__TENANT_SLOTS];
+    int log_json;  /* 1: JSON lines, 0: text */
+    int log_level; /* enum wf_log_level */
     pthread_t *workers;
     size_t n_workers;
     _Atomic int stopping;          /* set once on shutdown */
@@ -125,6 +137,10 @@ struct wf_server__ctx {
  * wf_server__redactor_put. NULL on ENOMEM. Thread-safe. */
 struct wf_redactor *wf_server__redactor_get(struct wf_server__ctx *c);
 void wf_server__redactor_put(struct wf_server__ctx *c, struct wf_redactor *r);
+
+/* The tenant (with its webhook secrets) through the cache. WF_ENOENT for
+ * an unknown tenant. Thread-safe. */
+int wf_server__tenant(struct wf_server__ctx *c, const char *id, struct wf_store_tenant *out);
 
 /* Writes one structured log line (fields: takes ownership of the object;
  * "ts", "level" and "msg" are added) to stderr, redacted. Thread-safe. */

@@ -104,6 +104,7 @@ int wf_server_run(const struct wf_server_config *cfg)
     c.cfg = cfg;
     pthread_mutex_init(&c.pool_mu, NULL);
     pthread_mutex_init(&c.log_mu, NULL);
+    pthread_mutex_init(&c.tenant_mu, NULL);
     wf_buf_init(&err, 4096);
     c.log_level = level_of(cfg->log_level);
     c.log_json = strcmp(cfg->log_format, "json") == 0;
@@ -226,6 +227,7 @@ out:
     wf_provider_global_cleanup();
     pthread_mutex_destroy(&c.pool_mu);
     pthread_mutex_destroy(&c.log_mu);
+    pthread_mutex_destroy(&c.tenant_mu);
     wf_buf_cleanup(&err);
     return status;
 }

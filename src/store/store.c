@@ -141,11 +141,10 @@ int wf_store_key_list(struct wf_store *st, const char *tenant, json_t **out)
 
 /* ---- Ingestion ----------------------------------------------------------------- */
 
-int wf_store_ingest(struct wf_store *st, const struct wf_store_ingest_req *req,
-                    struct wf_store_ingest_result *out)
+static int ingest_check(const struct wf_store_ingest_req *req)
 {
-    if (!st || !req || !out || !id_ok(req->tenant) || !id_ok(req->provider) ||
-        !id_ok(req->delivery) || (req->n_events && !req->events))
+    if (!id_ok(req->tenant) || !id_ok(req->provider) || !id_ok(req->delivery) ||
+        (req->n_events && !req->events))
         return WF_EINVAL;
     if (req->n_events > WF_STORE__MAX_EVENTS)
         return WF_ETOOBIG;
@@ -157,7 +156,25 @@ int wf_store_ingest(struct wf_store *st, const struct wf_store_ingest_req *req,
         if (ev->data_json && strlen(ev->data_json) > WF_LIMIT_JSON_BYTES)
             return WF_ETOOBIG;
     }
-    return st->ops->ingest(st, req, out);
+    return WF_OK;
+}
+
+int wf_store_ingest_async(struct wf_store *st, const struct wf_store_ingest_req *req,
+                          wf_store_ingest_done_fn done, void *ud)
+{
+    if (!st || !req || !done)
+        return WF_EINVAL;
+    int rc = ingest_check(req);
+    return rc ? rc : st->ops->ingest_async(st, req, done, ud);
+}
+
+int wf_store_ingest(struct wf_store *st, const struct wf_store_ingest_req *req,
+                    struct wf_store_ingest_result *out)
+{
+    if (!st || !req || !out)
+        return WF_EINVAL;
+    int rc = ingest_check(req);
+    return rc ? rc : st->ops->ingest(st, req, out);
 }
 
 void wf_store_stats(struct wf_store *st, struct wf_store_stats *out)

@@ -119,6 +119,19 @@ struct wf_store_ingest_result {
 int wf_store_ingest(struct wf_store *st, const struct wf_store_ingest_req *req,
                     struct wf_store_ingest_result *out);
 
+/* Called once when an asynchronous ingest has committed (rc WF_OK, res
+ * filled) or failed (rc, res NULL), on the store's writer thread. It must
+ * be quick and must not call into the store. */
+typedef void (*wf_store_ingest_done_fn)(void *ud, int rc, const struct wf_store_ingest_result *res);
+
+/* wf_store_ingest without waiting: queues the write into the next group
+ * commit and returns WF_OK at once; done(ud, ...) follows. req and all it
+ * points to are borrowed until done is called. A request refused up front
+ * (WF_EINVAL, WF_ETOOBIG, WF_ENOMEM, WF_EUNAVAIL when closing) returns that
+ * error and done is not called. Thread-safe. */
+int wf_store_ingest_async(struct wf_store *st, const struct wf_store_ingest_req *req,
+                          wf_store_ingest_done_fn done, void *ud);
+
 /* Counters since open, for /metrics. */
 struct wf_store_stats {
     uint64_t commits;       /* group commits */

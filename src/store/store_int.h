@@ -39,6 +39,8 @@ struct wf_store_ops {
     int (*key_list)(struct wf_store *st, const char *tenant, json_t **out);
     int (*ingest)(struct wf_store *st, const struct wf_store_ingest_req *req,
                   struct wf_store_ingest_result *out);
+    int (*ingest_async)(struct wf_store *st, const struct wf_store_ingest_req *req,
+                        wf_store_ingest_done_fn done, void *ud);
     void (*stats)(struct wf_store *st, struct wf_store_stats *out);
     int (*build_ensure)(struct wf_store *st, const char *tenant, const char *provider,
                         const struct wf_store_event *ev, int64_t *id);

@@ -287,9 +287,12 @@ struct sq_op {
     void *arg;
     void (*undo)(struct sq_op *op); /* frees what fn handed out when the commit fails */
     int rc;
-    int ran;          /* fn was called */
-    int done;         /* the writer is finished with it (under sq.mu) */
-    sem_t finished;   /* posted once done: the caller sleeps on its own op only */
+    int ran;        /* fn was called */
+    int done;       /* the writer is finished with it (under sq.mu) */
+    sem_t finished; /* posted once done: the caller sleeps on its own op only */
+    /* asynchronous ops: called (outside sq.mu) instead of posting `finished`;
+     * it owns and frees the op */
+    void (*complete)(struct sq_op *op);
     int new_delivery; /* for the stats, counted only once committed */
     int duplicate;
     struct sq_op *next;
@@ -547,6 +550,7 @@ static void *writer_main(void *ud)
             s->stats.commits++;
             s->stats.commit_ns_sum += commit_ns;
         }
+        struct sq_op *async = NULL, **async_tail = &async;
         for (struct sq_op *op = batch, *next; op; op = next) {
             next = op->next; /* op belongs to its caller again once posted */
             if (committed && op->rc == WF_OK) {
@@ -555,9 +559,25 @@ static void *writer_main(void *ud)
                 s->stats.duplicates += (uint64_t)op->duplicate;
             }
             op->done = 1;
+            if (op->complete) {
+                op->next = NULL;
+                *async_tail = op;
+                async_tail = &op->next;
+                continue;
+            }
             /* one wake-up per finished op: a broadcast would wake every
              * waiting caller, also those queued for the next batch */
             sem_post(&op->finished);
+        }
+        if (async) {
+            /* callbacks run without sq.mu so they can never deadlock with
+             * a submitter */
+            pthread_mutex_unlock(&s->mu);
+            for (struct sq_op *op = async, *next; op; op = next) {
+                next = op->next;
+                op->complete(op);
+            }
+            pthread_mutex_lock(&s->mu);
         }
     }
     pthread_mutex_unlock(&s->mu);
@@ -592,6 +612,26 @@ static int sq_submit(struct sq *s, sq_op_fn fn, void *arg, void (*undo)(struct s
         ;
     sem_destroy(&op.finished);
     return op.rc;
+}
+
+/* Queues an op the writer completes through op->complete; returns at once.
+ * WF_EUNAVAIL when the store is closing (op->complete is then not called). */
+static int sq_submit_async(struct sq *s, struct sq_op *op)
+{
+    pthread_mutex_lock(&s->mu);
+    if (s->stop) {
+        pthread_mutex_unlock(&s->mu);
+        return WF_EUNAVAIL;
+    }
+    op->next = NULL;
+    if (s->tail)
+        s->tail->next = op;
+    else
+        s->head = op;
+    s->tail = op;
+    pthread_cond_signal(&s->cv_work);
+    pthread_mutex_unlock(&s->mu);
+    return WF_OK;
 }
 
 /* A read connection for this thread's exclusive use until rd_release. An
@@ -1308,6 +1348,38 @@ static int sq_ingest(struct wf_store *st, const struct wf_store_ingest_req *req,
     int rc = sq_submit(be(st), op_ingest, &a, NULL);
     if (rc == WF_OK)
         *out = a.res;
+    return rc;
+}
+
+struct ingest_async {
+    struct sq_op op; /* first: the writer hands back &op */
+    struct ingest_arg a;
+    wf_store_ingest_done_fn done;
+    void *ud;
+};
+
+static void ingest_async_complete(struct sq_op *op)
+{
+    struct ingest_async *x = (struct ingest_async *)(void *)op;
+    x->done(x->ud, op->rc, op->rc == WF_OK ? &x->a.res : NULL);
+    wf_free(x);
+}
+
+static int sq_ingest_async(struct wf_store *st, const struct wf_store_ingest_req *req,
+                           wf_store_ingest_done_fn done, void *ud)
+{
+    struct ingest_async *x = wf_calloc(1, sizeof(*x));
+    if (!x)
+        return WF_ENOMEM;
+    x->a.req = req;
+    x->done = done;
+    x->ud = ud;
+    x->op.fn = op_ingest;
+    x->op.arg = &x->a;
+    x->op.complete = ingest_async_complete;
+    int rc = sq_submit_async(be(st), &x->op);
+    if (rc)
+        wf_free(x);
     return rc;
 }
 
@@ -2207,6 +2279,7 @@ const struct wf_store_ops wf_store__sqlite_ops = {
     .key_revoke = sq_key_revoke,
     .key_list = sq_key_list,
     .ingest = sq_ingest,
+    .ingest_async = sq_ingest_async,
     .stats = sq_stats,
     .build_ensure = sq_build_ensure,
     .build_get = sq_build_get,
