@@ -118,7 +118,53 @@ static void h_big(struct wf_http_req *req, struct wf_http_resp *resp, void *ud)
         wf_buf_append(&resp->body, chunk, sizeof(chunk));
 }
 
+/* Deferred responses: the handler hands the request to a thread that
+ * answers 50 ms later. Records on which thread each handler ran. */
+static pthread_t inline_thread;
+static atomic_int defer_on_inline; /* 1: the last /v1/defer ran on the I/O thread */
+
+struct later {
+    struct wf_http_deferred *d;
+    struct wf_http_resp *resp;
+    size_t body_len;
+};
+
+static void *answer_later(void *arg)
+{
+    struct later *l = arg;
+    usleep(50 * 1000);
+    wf_http_resp_printf(l->resp, 200, "deferred:%zu", l->body_len);
+    struct wf_http_deferred *d = l->d;
+    free(l);
+    wf_http_resume(d);
+    return NULL;
+}
+
+static void h_defer(struct wf_http_req *req, struct wf_http_resp *resp, void *ud)
+{
+    (void)ud;
+    atomic_store(&defer_on_inline, pthread_equal(pthread_self(), inline_thread));
+    struct later *l = calloc(1, sizeof(*l));
+    l->resp = resp;
+    l->body_len = req->body_len;
+    l->d = wf_http_defer(req);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, answer_later, l), 0);
+    pthread_detach(t);
+}
+
+static void h_whoami_thread(struct wf_http_req *req, struct wf_http_resp *resp, void *ud)
+{
+    (void)req;
+    (void)ud;
+    inline_thread = pthread_self();
+    wf_http_resp_printf(resp, 200, "io");
+}
+
 static const struct wf_http_route routes[] = {
+    {WF_HTTP_POST, "/v1/defer", h_defer, WF_HTTP_ROUTE_INLINE_SMALL | WF_HTTP_ROUTE_PUBLIC,
+     1u << 20, "defer"},
+    {WF_HTTP_GET, "/v1/io", h_whoami_thread, WF_HTTP_ROUTE_INLINE | WF_HTTP_ROUTE_PUBLIC, 0, "io"},
     {WF_HTTP_GET, "/health", h_health, WF_HTTP_ROUTE_INLINE | WF_HTTP_ROUTE_PUBLIC, 0, "health"},
     {WF_HTTP_GET, "/v1/items/{id}", h_item, WF_HTTP_ROUTE_PUBLIC, 0, "item_get"},
     {WF_HTTP_DELETE, "/v1/items/{id}", h_item_delete, WF_HTTP_ROUTE_PUBLIC, 0, "item_del"},
@@ -280,6 +326,52 @@ static void test_keepalive(void **state)
     wf_http_server_stats(F.s, &st);
     assert_int_equal(st.connections_total, before_total); /* no new connection */
     assert_true(st.connections_open >= 1);
+    close(r->fd);
+    free(r);
+}
+
+static void test_deferred(void **state)
+{
+    (void)state;
+    struct reader *r = calloc(1, sizeof(*r));
+    struct resp p;
+    r->fd = client(F.port);
+    SEND(r->fd, "GET /v1/io HTTP/1.1\r\n\r\n");
+    assert_true(read_resp(r, &p, 0));
+    /* a small deferred request pipelined before an inline one: answered in order */
+    SEND(r->fd, "POST /v1/defer HTTP/1.1\r\nContent-Length: 5\r\n\r\nhelloGET /health "
+                "HTTP/1.1\r\n\r\n");
+    assert_true(read_resp(r, &p, 0));
+    assert_int_equal(p.status, 200);
+    assert_string_equal(p.body, "deferred:5");
+    assert_int_equal(atomic_load(&defer_on_inline), 1); /* small body: on the I/O thread */
+    assert_true(read_resp(r, &p, 0));
+    assert_string_equal(p.body, "{\"status\":\"ok\"}");
+    /* a body over WF_HTTP_INLINE_BODY_BYTES runs on the handler pool, deferred too */
+    size_t n = WF_HTTP_INLINE_BODY_BYTES + 1;
+    char head[128];
+    snprintf(head, sizeof(head), "POST /v1/defer HTTP/1.1\r\nContent-Length: %zu\r\n\r\n", n);
+    SEND(r->fd, head);
+    char *big = malloc(n);
+    memset(big, 'x', n);
+    send_str(r->fd, big, n);
+    free(big);
+    assert_true(read_resp(r, &p, 0));
+    char want[64];
+    snprintf(want, sizeof(want), "deferred:%zu", n);
+    assert_string_equal(p.body, want);
+    assert_int_equal(atomic_load(&defer_on_inline), 0);
+    close(r->fd);
+    /* the client leaves while its answer is pending: the late resume is harmless */
+    int fd = client(F.port);
+    SEND(fd, "POST /v1/defer HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi");
+    close(fd);
+    usleep(150 * 1000);
+    r->fd = client(F.port);
+    r->len = 0;
+    SEND(r->fd, "GET /health HTTP/1.1\r\n\r\n");
+    assert_true(read_resp(r, &p, 0));
+    assert_int_equal(p.status, 200);
     close(r->fd);
     free(r);
 }
@@ -686,6 +778,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_params_404_405, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keepalive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pipelining_in_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deferred, setup, teardown),
         cmocka_unit_test_setup_teardown(test_post_bodies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_expect_continue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits, setup, teardown),

@@ -103,6 +103,64 @@ static void test_dedup(void **state)
     tdir_free(&d);
 }
 
+/* Asynchronous ingest: every accepted request gets exactly one callback,
+ * after its commit, with the same results as the waiting form; requests
+ * that are refused up front get an error and no callback; close drains
+ * what is queued. */
+struct async_rec {
+    pthread_mutex_t mu;
+    int calls, stored, duplicates, failures;
+};
+
+static void async_done(void *ud, int rc, const struct wf_store_ingest_result *res)
+{
+    struct async_rec *a = ud;
+    pthread_mutex_lock(&a->mu);
+    a->calls++;
+    if (rc != WF_OK)
+        a->failures++;
+    else if (res->duplicate)
+        a->duplicates++;
+    else
+        a->stored++;
+    pthread_mutex_unlock(&a->mu);
+}
+
+static void test_async_ingest(void **state)
+{
+    (void)state;
+    struct tdir d;
+    char path[400];
+    tdir_new(&d);
+    db_path(&d, path, sizeof(path));
+    struct wf_store *st = open_in(&d);
+    struct async_rec a = {0};
+    pthread_mutex_init(&a.mu, NULL);
+    enum { N = 300 };
+    static char ids[N][32];
+    static struct wf_store_event ev[N];
+    static struct wf_store_ingest_req req[N];
+    for (int i = 0; i < N; i++) {
+        /* every third request repeats the delivery id of the one before it */
+        snprintf(ids[i], sizeof(ids[i]), "async-%d", i % 3 == 2 ? i - 1 : i);
+        ev[i] = job_event(ids[i], "completed", "success", 100 + i);
+        req[i] = (struct wf_store_ingest_req){"acme", "github", ids[i], &ev[i], 1, 1, 0};
+        assert_int_equal(wf_store_ingest_async(st, &req[i], async_done, &a), WF_OK);
+    }
+    struct wf_store_ingest_req bad = {"", "github", "x", NULL, 0, 0, 0};
+    assert_int_equal(wf_store_ingest_async(st, &bad, async_done, &a), WF_EINVAL);
+    assert_int_equal(wf_store_ingest_async(st, &req[0], NULL, &a), WF_EINVAL);
+    wf_store_close(st); /* drains the queue: every callback has run when it returns */
+    assert_int_equal(a.calls, N);
+    assert_int_equal(a.failures, 0);
+    assert_int_equal(a.duplicates, N / 3);
+    assert_int_equal(a.stored, N - N / 3);
+    assert_int_equal(scalar(path, "SELECT count(*) FROM deliveries WHERE tenant = ?1", "acme"),
+                     N - N / 3);
+    pthread_mutex_destroy(&a.mu);
+    tdir_free(&d);
+}
+
 static void test_out_of_order(void **state)
 {
     (void)state;
@@ -610,6 +668,7 @@ int main(void)
         /* first: it forks, and must do so before any store thread exists */
         cmocka_unit_test(test_crash_keeps_acknowledged),
         cmocka_unit_test(test_dedup),
+        cmocka_unit_test(test_async_ingest),
         cmocka_unit_test(test_out_of_order),
         cmocka_unit_test(test_triage_enqueued_once),
         cmocka_unit_test(test_concurrent_group_commit),
