@@ -382,8 +382,8 @@ struct wf_http_deferred *wf_http_defer(struct wf_http_req *req)
 {
     struct conn *c = (struct conn *)(void *)((char *)req - offsetof(struct wf_http__parser, req) -
                                              offsetof(struct conn, p));
-    /* on the I/O thread (inline route) the conn is not marked in flight yet */
-    c->state = C_INFLIGHT;
+    /* the state is not touched here: a pooled conn is already in flight and
+     * dispatch() marks an inline one when the handler returns */
     tl_deferred = 1;
     return (struct wf_http_deferred *)c;
 }
@@ -423,6 +423,7 @@ static void dispatch(struct conn *c)
         run_handler(s, c);
         if (tl_deferred) {
             tl_deferred = 0;
+            c->state = C_INFLIGHT; /* before the loop can see the resume */
             c->dkind = D_NONE;
             return; /* wf_http_resume completes it through the done list */
         }
