@@ -300,6 +300,23 @@ def main():
     r = s.request("POST", "/v1/triage?format=text", planted, A)
     check("ad-hoc triage text", r.status == 200 and b"Category" in r.body or b"category" in r.body, r)
 
+    # ---- review of a diff over HTTP
+    diff = ("diff --git a/src/net.c b/src/net.c\n--- a/src/net.c\n+++ b/src/net.c\n"
+            "@@ -1,2 +1,4 @@\n int f(char *u) {\n+    char b[8];\n+    strcpy(b, u);\n"
+            "     return 0;\n").encode()
+    r = s.request("POST", "/v1/review", diff, A)
+    found = r.json() if r.status == 200 else None
+    check("review finds strcpy at its line", found is not None and
+          '"c-dangerous-call"' in r.body.decode() and '"line":3' in r.body.decode().replace(" ", ""), r)
+    r = s.request("POST", "/v1/review?format=sarif", diff, A)
+    check("review as SARIF", r.status == 200 and r.json()["version"] == "2.1.0", r)
+    r = s.request("POST", "/v1/review", b"diff --git a/x b/x\n@@ -1 +1 @@\n", A)
+    check("malformed diff 400 with line", r.status == 400 and "line" in r.json()["error"]["message"], r)
+    r = s.request("POST", "/v1/review?format=xml", diff, A)
+    check("unknown review format 400", r.status == 400, r)
+    r = s.request("POST", "/v1/review", diff)
+    check("review needs a token", r.status == 401, r)
+
     # ---- metrics
     r = s.request("GET", "/metrics")
     m = r.body.decode()

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * `POST /v1/review`: the review rules over a unified diff sent in the body,
+ * answered in the format asked for (JSON by default; SARIF 2.1.0 and
+ * reviewdog rdjson for CI tools; text). Nothing is stored. A malformed diff
+ * is a 400 naming its line.
+ */
+#include <string.h>
+
+#include "review/review.h"
+#include "risk/risk.h"
+#include "server/server_int.h"
+
+#define REVIEW_MAX_DIFF_BYTES (16u * 1024 * 1024)
+
+void wf_server__h_review(struct wf_http_req *req, struct wf_http_resp *resp, void *ud)
+{
+    (void)ud;
+    char fmt_name[16];
+    enum wf_review_format fmt = WF_REVIEW_FMT_JSON;
+    int q = wf_http_req_query(req, "format", fmt_name, sizeof fmt_name);
+    if (q < 0 || (q == 1 && wf_review_format_parse(fmt_name, &fmt) != WF_OK)) {
+        wf_http_resp_error(resp, req, 400, "bad_query",
+                           "format must be json, sarif, rdjson or text");
+        return;
+    }
+    char *text = NULL;
+    size_t len = 0, err_line = 0;
+    struct wf_risk_diff d;
+    struct wf_review_result res;
+    struct wf_reviewer *rv = NULL;
+    struct wf_buf err;
+    wf_buf_init(&err, 1024);
+    wf_risk_diff_init(&d);
+    wf_review_result_init(&res);
+    int rc = wf_http_req_body(req, REVIEW_MAX_DIFF_BYTES, &text, &len);
+    if (rc != WF_OK) {
+        wf_http_resp_error(resp, req, wf_err_http_status(rc), "bad_body", "%s", wf_strerror(rc));
+        goto out;
+    }
+    rc = wf_risk_diff_parse(text, len, &d, &err_line, &err);
+    if (rc != WF_OK) {
+        if (rc == WF_ETOOBIG)
+            wf_http_resp_error(resp, req, 413, "too_large", "%s",
+                               err.p ? err.p : "the diff exceeds a limit");
+        else
+            wf_http_resp_error(resp, req, 400, "bad_diff", "diff line %zu: %s", err_line,
+                               err.p ? err.p : wf_strerror(rc));
+        goto out;
+    }
+    rc = wf_review_new(NULL, &rv);
+    if (rc == WF_OK)
+        rc = wf_review_run(rv, &d, &res);
+    if (rc == WF_OK) {
+        resp->status = 200;
+        resp->content_type = fmt == WF_REVIEW_FMT_TEXT    ? "text/plain; charset=utf-8"
+                             : fmt == WF_REVIEW_FMT_SARIF ? "application/sarif+json"
+                                                          : "application/json";
+        rc = wf_review_write(&res, fmt, &resp->body);
+    }
+    if (rc != WF_OK)
+        wf_http_resp_error(resp, req, wf_err_http_status(rc), "review_failed", "%s",
+                           wf_strerror(rc));
+out:
+    wf_review_free(rv);
+    wf_review_result_cleanup(&res);
+    wf_risk_diff_cleanup(&d);
+    wf_free(text);
+    wf_buf_cleanup(&err);
+}
