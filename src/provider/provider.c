@@ -187,6 +187,117 @@ out:
     return rc;
 }
 
+static const char *const github_diff_headers[] = {
+    "Accept: application/vnd.github.diff",
+    "X-GitHub-Api-Version: 2022-11-28",
+    NULL,
+};
+
+static int collect(void *ud, const char *chunk, size_t n)
+{
+    return wf_buf_append(ud, chunk, n);
+}
+
+/* GitLab's /diffs entries as one text: "diff --git a/OLD b/NEW", the
+ * new/deleted/renamed markers, ---/+++ lines, then the entry's hunks. */
+static int gitlab_diff_text(const char *json, size_t len, struct wf_buf *out)
+{
+    json_error_t je;
+    json_t *arr = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+    int rc = WF_OK;
+    if (!json_is_array(arr)) {
+        json_decref(arr);
+        return WF_EUPSTREAM;
+    }
+    size_t i;
+    json_t *e;
+    json_array_foreach(arr, i, e)
+    {
+        const char *old_path = json_string_value(json_object_get(e, "old_path"));
+        const char *new_path = json_string_value(json_object_get(e, "new_path"));
+        const char *diff = json_string_value(json_object_get(e, "diff"));
+        int added = json_is_true(json_object_get(e, "new_file"));
+        int deleted = json_is_true(json_object_get(e, "deleted_file"));
+        int renamed = json_is_true(json_object_get(e, "renamed_file"));
+        if (!old_path || !new_path || !diff) {
+            rc = WF_EUPSTREAM;
+            break;
+        }
+        rc = wf_buf_appendf(out, "diff --git a/%s b/%s\n", old_path, new_path);
+        if (!rc && added)
+            rc = wf_buf_puts(out, "new file mode 100644\n");
+        if (!rc && deleted)
+            rc = wf_buf_puts(out, "deleted file mode 100644\n");
+        if (!rc && renamed)
+            rc = wf_buf_appendf(out, "rename from %s\nrename to %s\n", old_path, new_path);
+        if (!rc && diff[0]) {
+            rc = added ? wf_buf_puts(out, "--- /dev/null\n")
+                       : wf_buf_appendf(out, "--- a/%s\n", old_path);
+            if (!rc)
+                rc = deleted ? wf_buf_puts(out, "+++ /dev/null\n")
+                             : wf_buf_appendf(out, "+++ b/%s\n", new_path);
+            if (!rc)
+                rc = wf_buf_puts(out, diff);
+            if (!rc && diff[strlen(diff) - 1] != '\n')
+                rc = wf_buf_putc(out, '\n');
+        }
+        if (rc)
+            break;
+    }
+    json_decref(arr);
+    return rc;
+}
+
+int wf_provider_fetch_diff(const struct wf_provider_config *c, const char *provider,
+                           const char *repo, const char *number, wf_provider_sink_fn sink, void *ud,
+                           struct wf_buf *err)
+{
+    struct call k;
+    struct wf_buf json, text;
+    wf_buf_init(&json, WF_LIMIT_WEBHOOK_BYTES);
+    wf_buf_init(&text, WF_LIMIT_WEBHOOK_BYTES);
+    int rc = call_init(&k, c, provider, repo, number, err);
+    if (rc)
+        goto out;
+    if (!sink) {
+        rc = fail(err, WF_EINVAL, "%s: no sink", k.api->name);
+        goto out;
+    }
+    int github = k.api == &apis[0];
+    rc = put_repo(&k, repo);
+    if (!rc)
+        rc = wf_buf_appendf(&k.url, github ? "/pulls/%s" : "/merge_requests/%s/diffs?per_page=100",
+                            number);
+    if (rc) {
+        rc = fail(err, rc, "%s: %s", k.api->name, wf_strerror(rc));
+        goto out;
+    }
+    k.req.method = "GET";
+    k.req.url = k.url.p;
+    if (github) {
+        k.req.api_headers = github_diff_headers;
+        k.req.sink = sink;
+        k.req.ud = ud;
+        rc = wf_provider__perform(&k.req, err);
+        goto out;
+    }
+    k.req.sink = collect;
+    k.req.ud = &json;
+    rc = wf_provider__perform(&k.req, err);
+    if (rc)
+        goto out;
+    rc = gitlab_diff_text(json.p ? json.p : "", json.len, &text);
+    if (rc == WF_EUPSTREAM)
+        fail(err, rc, "gitlab: the merge request diffs are not the documented JSON");
+    if (!rc && text.len)
+        rc = sink(ud, text.p, text.len);
+out:
+    call_cleanup(&k);
+    wf_buf_cleanup(&json);
+    wf_buf_cleanup(&text);
+    return rc;
+}
+
 /* A JSON string of s; invalid UTF-8 becomes U+FFFD (jansson refuses it). */
 static json_t *jstr(const char *s)
 {

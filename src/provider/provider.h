@@ -43,6 +43,16 @@ int wf_provider_fetch_log(const struct wf_provider_config *c, const char *provid
                           const char *repo, const char *job_id, wf_provider_sink_fn sink, void *ud,
                           struct wf_buf *err);
 
+/* Streams the unified diff of pull request `number` (GitHub: GET
+ * /repos/{repo}/pulls/{n} with Accept: application/vnd.github.diff) or
+ * merge request iid `number` (GitLab: GET
+ * /projects/{id}/merge_requests/{iid}/diffs, whose per-file JSON is turned
+ * into one `git diff`-style text) to sink. Errors as for fetch_log, plus
+ * WF_EUPSTREAM for a GitLab answer that is not the documented JSON. */
+int wf_provider_fetch_diff(const struct wf_provider_config *c, const char *provider,
+                           const char *repo, const char *number, wf_provider_sink_fn sink, void *ud,
+                           struct wf_buf *err);
+
 struct wf_provider_comment {
     const char *path; /* file in the diff */
     long line;        /* line in the new file */

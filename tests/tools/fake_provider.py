@@ -15,6 +15,9 @@ parent process goes away or after --max-seconds (default 300), and serves:
        plain text (a literal "/" in the project segment is a 404, as on GitLab)
   POST /repos/{o}/{r}/pulls/{n}/reviews             GitHub review, 422 on a
        bad shape ({"message": "Validation Failed", "errors": [...]})
+  GET  /repos/{o}/{r}/pulls/{n}   the pull request's diff (Accept: application/vnd.github.diff)
+                                   from pr-<n>.diff in --log-dir
+  GET  /api/v4/projects/{id}/merge_requests/{iid}/diffs   the same diff as GitLab's JSON entries
   POST /api/v4/projects/{id}/merge_requests/{iid}/notes  GitLab note, 400
        {"error": "body is missing"} without a body
   GET  /_requests   JSON array of every request so far: method, path,
@@ -60,6 +63,22 @@ HUGE_BYTES = 64 * 1024 * 1024
 
 _lock = threading.Lock()
 _requests = []
+
+
+def gitlab_diffs(text):
+    """A git diff as GitLab's GET .../merge_requests/:iid/diffs entries."""
+    out = []
+    for part in re.split(r"(?m)^(?=diff --git )", text):
+        if not part.startswith("diff --git "):
+            continue
+        head, _, hunks = part.partition("\n@@")
+        m = re.match(r"diff --git a/(\S+) b/(\S+)", head)
+        out.append({"old_path": m.group(1), "new_path": m.group(2),
+                    "a_mode": "100644", "b_mode": "100644",
+                    "new_file": "new file mode" in head, "renamed_file": "rename from" in head,
+                    "deleted_file": "deleted file mode" in head,
+                    "diff": ("@@" + hunks) if hunks else ""})
+    return out
 
 
 def generated_log(job):
@@ -242,6 +261,17 @@ class Handler(BaseHTTPRequestHandler):
             return
         self.send(201, {"id": len(_requests), "body": doc["body"], "system": False})
 
+    def pr_diff(self, number):
+        """pr-<number>.diff from --log-dir, or None."""
+        if not self.server.log_dir:
+            return None
+        p = os.path.join(self.server.log_dir, "pr-%d.diff" % number)
+        try:
+            with open(p, "rb") as f:
+                return f.read()
+        except OSError:
+            return None
+
     # ---- dispatch ------------------------------------------------------------
     def do_GET(self):
         path = urlsplit(self.path).path
@@ -264,6 +294,29 @@ class Handler(BaseHTTPRequestHandler):
                 self.send(302, b"", "text/plain", {"Location": loc})
             else:
                 self.serve_job(int(m.group(2)), {"message": "404 Not found"})
+            return
+        m = re.fullmatch(r"/repos/([^/]+)/([^/]+)/pulls/(\d+)", path)
+        if m:
+            # GitHub answers the raw diff for Accept: application/vnd.github.diff
+            if not self.github_auth():
+                return
+            data = self.pr_diff(int(m.group(3)))
+            if data is None:
+                self.send(404, {"message": "Not Found", "documentation_url": GITHUB_DOCS})
+            elif "application/vnd.github.diff" not in (self.headers.get("Accept") or ""):
+                self.send(200, {"number": int(m.group(3)), "state": "open"})
+            else:
+                self.send(200, data, "text/plain; charset=utf-8")
+            return
+        m = re.fullmatch(r"/api/v4/projects/([^/]+)/merge_requests/(\d+)/diffs", path)
+        if m:
+            if not self.gitlab_auth():
+                return
+            data = self.pr_diff(int(m.group(2)))
+            if data is None:
+                self.send(404, {"message": "404 Not found"})
+            else:
+                self.send(200, gitlab_diffs(data.decode("utf-8", "replace")))
             return
         m = re.fullmatch(r"/blob/(\d+)", path)
         if m:

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "provider/provider.h"
+#include "risk/risk.h"
 #include "provider/provider_int.h"
 
 #define GH_TOKEN "ghs_fakeGitHubToken123"
@@ -241,6 +242,78 @@ static void done(struct collect *c, struct wf_buf *err)
 {
     wf_buf_cleanup(&c->b);
     wf_buf_cleanup(err);
+}
+
+/* Pull/merge request diffs: GitHub's raw diff as served, GitLab's JSON
+ * entries turned back into a diff the project's parser reads the same. */
+static const char pr_diff[] = "diff --git a/src/app.c b/src/app.c\n"
+                              "index 1111111..2222222 100644\n"
+                              "--- a/src/app.c\n"
+                              "+++ b/src/app.c\n"
+                              "@@ -1,2 +1,3 @@\n"
+                              " int main(void) {\n"
+                              "+    system(getenv(\"CMD\"));\n"
+                              "     return 0;\n"
+                              "diff --git a/docs/new.md b/docs/new.md\n"
+                              "new file mode 100644\n"
+                              "--- /dev/null\n"
+                              "+++ b/docs/new.md\n"
+                              "@@ -0,0 +1 @@\n"
+                              "+hello\n";
+
+static void test_pull_request_diffs(void **state)
+{
+    (void)state;
+    char path[WF_LIMIT_PATH_BYTES];
+    snprintf(path, sizeof(path), "%s/pr-7.diff", dir);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(pr_diff, f);
+    fclose(f);
+    struct wf_provider_config cfg = config();
+    struct collect c = {0};
+    struct wf_buf err;
+    reset();
+    wf_buf_init(&c.b, 1u << 20);
+    wf_buf_init(&err, 4096);
+    assert_int_equal(
+        wf_provider_fetch_diff(&cfg, "github", "octo-org/app", "7", collect_sink, &c, &err), WF_OK);
+    assert_int_equal(c.b.len, strlen(pr_diff));
+    assert_memory_equal(c.b.p, pr_diff, c.b.len);
+    json_t *r = requests();
+    assert_string_equal(field(json_array_get(r, 0), "path"), "/repos/octo-org/app/pulls/7");
+    assert_string_equal(header(json_array_get(r, 0), "accept"), "application/vnd.github.diff");
+    json_decref(r);
+    wf_buf_cleanup(&c.b);
+
+    wf_buf_init(&c.b, 1u << 20);
+    assert_int_equal(
+        wf_provider_fetch_diff(&cfg, "gitlab", "group/app", "7", collect_sink, &c, &err), WF_OK);
+    struct wf_risk_diff a, b;
+    wf_risk_diff_init(&a);
+    wf_risk_diff_init(&b);
+    assert_int_equal(wf_risk_diff_parse(pr_diff, strlen(pr_diff), &a, NULL, NULL), WF_OK);
+    assert_int_equal(wf_risk_diff_parse(c.b.p, c.b.len, &b, NULL, NULL), WF_OK);
+    assert_int_equal(a.n_files, b.n_files);
+    for (size_t i = 0; i < a.n_files; i++) {
+        assert_string_equal(a.files[i].new_path, b.files[i].new_path);
+        assert_int_equal(a.files[i].added, b.files[i].added);
+        assert_int_equal(a.files[i].deleted, b.files[i].deleted);
+    }
+    wf_risk_diff_cleanup(&a);
+    wf_risk_diff_cleanup(&b);
+    wf_buf_cleanup(&c.b);
+    /* an unknown pull request is WF_ENOENT on both */
+    wf_buf_init(&c.b, 1u << 20);
+    assert_int_equal(
+        wf_provider_fetch_diff(&cfg, "github", "octo-org/app", "8", collect_sink, &c, &err),
+        WF_ENOENT);
+    assert_int_equal(
+        wf_provider_fetch_diff(&cfg, "gitlab", "group/app", "8", collect_sink, &c, &err),
+        WF_ENOENT);
+    wf_buf_cleanup(&c.b);
+    wf_buf_cleanup(&err);
+    unlink(path);
 }
 
 static void test_github_log_through_redirect(void **state)
@@ -854,6 +927,7 @@ int main(void)
         cmocka_unit_test(test_sink_error_propagates),
         cmocka_unit_test(test_token_echo_not_in_err),
         cmocka_unit_test(test_github_review),
+        cmocka_unit_test(test_pull_request_diffs),
         cmocka_unit_test(test_gitlab_note),
         cmocka_unit_test(test_invalid_input_makes_no_request),
         cmocka_unit_test(test_review_body_cap),
