@@ -353,7 +353,8 @@ static int pull_request(struct wf_ingest__ctx *c, json_t *root)
     TRY(set_action(c, ev, root));
     TRY(set_repo(c, ev, root));
     TRY(wf_ingest__set_id(c, ev, &ev->external_id, NULL, "id", id, 1));
-    TRY(wf_ingest__set_int(ev, "number", number, 1));
+    /* the PR number is what reviews are posted to: kept as parent_id too */
+    TRY(wf_ingest__set_id(c, ev, &ev->parent_id, NULL, "number", number, 1));
     TRY(wf_ingest__set_text(c, ev, &ev->name, "title", title));
     TRY(wf_ingest__set(c, ev, NULL, "state", state));
     if (merged)

@@ -290,7 +290,8 @@ static int merge_request(struct wf_ingest__ctx *c, json_t *root)
     TRY(wf_ingest__set(c, ev, &ev->action, "action", action));
     TRY(set_repo(c, ev, root, NULL));
     TRY(wf_ingest__set_id(c, ev, &ev->external_id, NULL, "id", id, 1));
-    TRY(wf_ingest__set_int(ev, "number", iid, 1));
+    /* the MR iid is what notes are posted to: kept as parent_id too */
+    TRY(wf_ingest__set_id(c, ev, &ev->parent_id, NULL, "number", iid, 1));
     TRY(wf_ingest__set_text(c, ev, &ev->name, "title", title));
     TRY(wf_ingest__set(c, ev, &ev->status, "state", gl_state(state)));
     int merged = strcmp(state, "merged") == 0;

@@ -79,6 +79,7 @@ static int prepare(const char *tenant, const char *delivery, const struct wf_ing
         .n_events = n,
         .received_ms = wf_store_now_ms(),
         .enqueue_failed_jobs = 1,
+        .enqueue_pr_reviews = 1,
     };
     return WF_OK;
 }

@@ -177,6 +177,24 @@ int wf_store_ingest(struct wf_store *st, const struct wf_store_ingest_req *req,
     return rc ? rc : st->ops->ingest(st, req, out);
 }
 
+int wf_store_review_put(struct wf_store *st, const struct wf_store_review *r, int64_t *id)
+{
+    if (!st || !r || !id_ok(r->tenant) || !id_ok(r->provider) || !id_ok(r->number) || !r->repo ||
+        !r->repo[0] || !r->sha || !r->report_json)
+        return WF_EINVAL;
+    if (strlen(r->report_json) > WF_LIMIT_JSON_BYTES)
+        return WF_ETOOBIG;
+    return st->ops->review_put(st, r, id);
+}
+
+int wf_store_review_list(struct wf_store *st, const char *tenant, const char *repo,
+                         const char *number, json_t **out)
+{
+    if (!st || !id_ok(tenant) || !out)
+        return WF_EINVAL;
+    return st->ops->review_list(st, tenant, repo, number, out);
+}
+
 void wf_store_stats(struct wf_store *st, struct wf_store_stats *out)
 {
     memset(out, 0, sizeof(*out));

@@ -83,7 +83,7 @@ struct wf_store_event {
     const char *branch;      /* branch or ref name */
     const char *sha;         /* commit */
     const char *external_id; /* provider id of the job/run/PR/deployment/issue */
-    const char *parent_id;   /* run id of a job, pipeline id of a GitLab job */
+    const char *parent_id;   /* run id of a job, pipeline id of a GitLab job, PR/MR number */
     const char *name;        /* job/workflow/environment/title */
     const char *status;      /* queued|in_progress|completed (builds/jobs), open|closed ... */
     const char *conclusion;  /* success|failure|cancelled|skipped|... */
@@ -101,6 +101,10 @@ struct wf_store_ingest_req {
     int64_t received_ms;
     int enqueue_failed_jobs; /* 1: a job event whose build first becomes completed+failure
                                 enqueues a "triage" job in the same transaction */
+    int enqueue_pr_reviews;  /* 1: a pull_request event that opens or updates a PR/MR
+                                (actions opened, synchronize, reopened, ready_for_review;
+                                GitLab open, reopen, update) with a number (parent_id) and
+                                a head sha enqueues a "review" job in the same transaction */
 };
 
 struct wf_store_ingest_result {
@@ -229,6 +233,29 @@ int wf_store_signature_list(struct wf_store *st, const char *tenant,
 /* Count of failures with this signature for the tenant (0 when none). */
 int wf_store_signature_count(struct wf_store *st, const char *tenant, const char *signature,
                              int64_t *count, int64_t *first_seen_ms);
+
+/* ---- Pull request reviews -------------------------------------------------------- */
+
+struct wf_store_review {
+    const char *tenant;
+    const char *provider; /* github|gitlab */
+    const char *repo;
+    const char *number; /* PR number / MR iid */
+    const char *sha;    /* head commit reviewed */
+    double score;       /* risk score 0-100, < 0 when not computed */
+    int n_findings;
+    const char *report_json; /* {"risk":...,"findings":[...]} */
+    int posted;              /* 1 when posted to the provider */
+    int64_t created_ms;
+};
+
+/* Stores the review of one PR head (a later review of the same head
+ * replaces it). *id optional. */
+int wf_store_review_put(struct wf_store *st, const struct wf_store_review *r, int64_t *id);
+/* {"items":[{id,provider,repo,number,sha,score,findings,posted,created_ms,
+ * report}]} newest first, at most 50; repo/number NULL = any. */
+int wf_store_review_list(struct wf_store *st, const char *tenant, const char *repo,
+                         const char *number, json_t **out);
 
 /* ---- Job queue primitives (used by src/queue) --------------------------------- */
 

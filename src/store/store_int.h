@@ -42,6 +42,9 @@ struct wf_store_ops {
     int (*ingest_async)(struct wf_store *st, const struct wf_store_ingest_req *req,
                         wf_store_ingest_done_fn done, void *ud);
     void (*stats)(struct wf_store *st, struct wf_store_stats *out);
+    int (*review_put)(struct wf_store *st, const struct wf_store_review *r, int64_t *id);
+    int (*review_list)(struct wf_store *st, const char *tenant, const char *repo,
+                       const char *number, json_t **out);
     int (*build_ensure)(struct wf_store *st, const char *tenant, const char *provider,
                         const struct wf_store_event *ev, int64_t *id);
     int (*build_get)(struct wf_store *st, const char *tenant, int64_t id,

@@ -89,6 +89,13 @@ static const char *const migrations[] = {
     " created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
     "CREATE INDEX jobs_state ON jobs(state, available_ms);"
     "CREATE INDEX jobs_tenant ON jobs(tenant, state, id);",
+    /* 2: pull request reviews */
+    "CREATE TABLE reviews("
+    " id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, provider TEXT NOT NULL,"
+    " repo TEXT NOT NULL, number TEXT NOT NULL, sha TEXT NOT NULL, score REAL NOT NULL,"
+    " findings INTEGER NOT NULL, report TEXT NOT NULL, posted INTEGER NOT NULL,"
+    " created_ms INTEGER NOT NULL, UNIQUE(tenant, provider, repo, number, sha));"
+    "CREATE INDEX reviews_pr ON reviews(tenant, repo, number, id);",
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -126,6 +133,8 @@ enum sq_stmt {
     SQ_SIG_COUNT,
     SQ_SIG_LIST,
     SQ_JOB_INSERT,
+    SQ_REVIEW_PUT,
+    SQ_REVIEW_LIST,
     SQ_JOB_NEXT,
     SQ_JOB_LEASE,
     SQ_JOB_EXPIRE,
@@ -243,6 +252,16 @@ static const char *const sq_sql[SQ__COUNT] = {
         " AND (?7 IS NULL OR EXISTS(SELECT 1 FROM failures f WHERE f.tenant = s.tenant"
         "  AND f.signature = s.signature AND f.branch = ?7))"
         " ORDER BY s.last_seen_ms DESC, s.id DESC LIMIT ?8 OFFSET ?10",
+    [SQ_REVIEW_PUT] =
+        "INSERT INTO reviews(tenant, provider, repo, number, sha, score, findings, report, posted,"
+        " created_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        " ON CONFLICT(tenant, provider, repo, number, sha) DO UPDATE SET score = excluded.score,"
+        " findings = excluded.findings, report = excluded.report, posted = excluded.posted,"
+        " created_ms = excluded.created_ms",
+    [SQ_REVIEW_LIST] =
+        "SELECT id, provider, repo, number, sha, score, findings, posted, created_ms,"
+        " report FROM reviews WHERE tenant = ?1 AND (?2 IS NULL OR repo = ?2)"
+        " AND (?3 IS NULL OR number = ?3) ORDER BY id DESC LIMIT 50",
     [SQ_JOB_INSERT] =
         "INSERT INTO jobs(tenant, kind, payload, state, attempts, max_attempts, available_ms,"
         " created_ms, updated_ms) VALUES(?1, ?2, ?3, 'ready', 0, ?4, ?5, ?6, ?6)",
@@ -1291,6 +1310,37 @@ static int insert_event(struct sq_conn *c, const struct wf_store_ingest_req *req
     return sq_exec_stmt(c, q);
 }
 
+/* A pull request opened or updated: its new head deserves a review. */
+static int wants_review(const struct wf_store_event *ev)
+{
+    static const char *const actions[] = {"opened", "synchronize", "reopened", "ready_for_review",
+                                          "open",   "reopen",      "update"};
+    if (strcmp(ev->kind, "pull_request") != 0 || !ev->action || !ev->parent_id ||
+        !ev->parent_id[0] || !ev->sha || !ev->sha[0] || !ev->repo || !ev->repo[0])
+        return 0;
+    for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+        if (strcmp(ev->action, actions[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int enqueue_review(struct sq_conn *c, const struct wf_store_ingest_req *req,
+                          const struct wf_store_event *ev, struct wf_store_ingest_result *res)
+{
+    json_t *p = json_pack("{s:s,s:s,s:s,s:s}", "provider", req->provider, "repo", ev->repo,
+                          "number", ev->parent_id, "sha", ev->sha);
+    char *payload = p ? json_dumps(p, JSON_COMPACT) : NULL;
+    json_decref(p);
+    if (!payload)
+        return WF_ENOMEM;
+    int rc = insert_job(c, req->tenant, "review", payload, WF_STORE__TRIAGE_MAX_ATTEMPTS,
+                        wf_store_now_ms(), NULL);
+    free(payload);
+    if (!rc)
+        res->n_enqueued++;
+    return rc;
+}
+
 static int op_ingest(struct sq_conn *c, struct sq_op *op)
 {
     struct ingest_arg *a = op->arg;
@@ -1335,6 +1385,8 @@ static int op_ingest(struct sq_conn *c, struct sq_op *op)
         rc = insert_event(c, req, a->res.delivery_id, a->received_ms, ev);
         if (!rc && is_build_kind(ev->kind) && ev->external_id && ev->external_id[0])
             rc = apply_build(c, req, ev, &a->res);
+        if (!rc && req->enqueue_pr_reviews && wants_review(ev))
+            rc = enqueue_review(c, req, ev, &a->res);
     }
     return rc;
 }
@@ -2216,6 +2268,107 @@ out:
     return rc;
 }
 
+struct review_arg {
+    const struct wf_store_review *r;
+    int64_t id;
+};
+
+static int op_review_put(struct sq_conn *c, struct sq_op *op)
+{
+    struct review_arg *a = op->arg;
+    const struct wf_store_review *r = a->r;
+    int rc = WF_OK;
+    sqlite3_stmt *q = sq_stmt(c, SQ_REVIEW_PUT, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, r->tenant);
+    bind_s(q, 2, r->provider);
+    bind_s(q, 3, r->repo);
+    bind_s(q, 4, r->number);
+    bind_s(q, 5, r->sha);
+    sqlite3_bind_double(q, 6, r->score);
+    sqlite3_bind_int(q, 7, r->n_findings);
+    bind_s(q, 8, r->report_json);
+    sqlite3_bind_int(q, 9, r->posted);
+    sqlite3_bind_int64(q, 10, r->created_ms ? r->created_ms : wf_store_now_ms());
+    rc = sq_exec_stmt(c, q);
+    if (!rc)
+        a->id = sqlite3_last_insert_rowid(c->db);
+    return rc;
+}
+
+static int sq_review_put(struct wf_store *st, const struct wf_store_review *r, int64_t *id)
+{
+    struct review_arg a = {r, 0};
+    int rc = sq_submit(be(st), op_review_put, &a, NULL);
+    if (!rc && id)
+        *id = a.id;
+    return rc;
+}
+
+static int sq_review_list(struct wf_store *st, const char *tenant, const char *repo,
+                          const char *number, json_t **out)
+{
+    struct sq *s = be(st);
+    struct sq_conn *c;
+    json_t *arr = json_array();
+    int rc = arr ? rd_acquire(s, &c) : WF_ENOMEM;
+    if (rc) {
+        json_decref(arr);
+        return rc;
+    }
+    sqlite3_stmt *q = sq_stmt(c, SQ_REVIEW_LIST, &rc);
+    if (!q)
+        goto out;
+    bind_s(q, 1, tenant);
+    if (repo)
+        bind_s(q, 2, repo);
+    else
+        sqlite3_bind_null(q, 2);
+    if (number)
+        bind_s(q, 3, number);
+    else
+        sqlite3_bind_null(q, 3);
+    int src = SQLITE_DONE;
+    while (!rc && (src = sqlite3_step(q)) == SQLITE_ROW) {
+        json_t *o = json_object();
+        rc = jpush(arr, o);
+        if (!rc)
+            rc = jset(o, "id", json_integer(sqlite3_column_int64(q, 0)));
+        if (!rc)
+            rc = jset(o, "provider", jstr(col_s(q, 1)));
+        if (!rc)
+            rc = jset(o, "repo", jstr(col_s(q, 2)));
+        if (!rc)
+            rc = jset(o, "number", jstr(col_s(q, 3)));
+        if (!rc)
+            rc = jset(o, "sha", jstr(col_s(q, 4)));
+        if (!rc)
+            rc = jset(o, "score", json_real(sqlite3_column_double(q, 5)));
+        if (!rc)
+            rc = jset(o, "findings", json_integer(sqlite3_column_int64(q, 6)));
+        if (!rc)
+            rc = jset(o, "posted", json_boolean(sqlite3_column_int(q, 7)));
+        if (!rc)
+            rc = jset(o, "created_ms", json_integer(sqlite3_column_int64(q, 8)));
+        if (!rc) {
+            json_t *p = json_loads(col_s(q, 9), 0, NULL);
+            rc = jset(o, "report", p ? p : json_null());
+        }
+    }
+    if (!rc && src != SQLITE_DONE)
+        rc = sq_err(c, src);
+out:
+    sq_end(q);
+    rd_release(s, c);
+    if (rc) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = json_pack("{s:o}", "items", arr);
+    return *out ? WF_OK : WF_ENOMEM;
+}
+
 static int sq_job_dead_list(struct wf_store *st, const char *tenant, json_t **out)
 {
     struct sq *s = be(st);
@@ -2280,6 +2433,8 @@ const struct wf_store_ops wf_store__sqlite_ops = {
     .key_list = sq_key_list,
     .ingest = sq_ingest,
     .ingest_async = sq_ingest_async,
+    .review_put = sq_review_put,
+    .review_list = sq_review_list,
     .stats = sq_stats,
     .build_ensure = sq_build_ensure,
     .build_get = sq_build_get,

@@ -56,7 +56,7 @@ static void test_dedup(void **state)
     struct wf_store *st = open_in(&d);
     struct wf_store_event ev[2] = {job_event("j1", "queued", "", 10),
                                    job_event("j2", "in_progress", "", 11)};
-    struct wf_store_ingest_req req = {"acme", "github", "d-1", ev, 2, 1, 1};
+    struct wf_store_ingest_req req = {"acme", "github", "d-1", ev, 2, 1, 1, 0};
     struct wf_store_ingest_result r1, r2;
     assert_int_equal(wf_store_ingest(st, &req, &r1), WF_OK);
     assert_int_equal(r1.duplicate, 0);
@@ -89,7 +89,7 @@ static void test_dedup(void **state)
     assert_int_equal(ingest1(st, "acme", "d-dep", &dep, 1, &r3), WF_OK);
     assert_int_equal(r3.n_applied, 0);
     /* bad requests */
-    struct wf_store_ingest_req bad = {"", "github", "x", NULL, 0, 0, 0};
+    struct wf_store_ingest_req bad = {"", "github", "x", NULL, 0, 0, 0, 0};
     assert_int_equal(wf_store_ingest(st, &bad, &r3), WF_EINVAL);
     struct wf_store_event nokind = {.kind = ""};
     assert_int_equal(ingest1(st, "acme", "d-bad", &nokind, 0, &r3), WF_EINVAL);
@@ -144,10 +144,10 @@ static void test_async_ingest(void **state)
         /* every third request repeats the delivery id of the one before it */
         snprintf(ids[i], sizeof(ids[i]), "async-%d", i % 3 == 2 ? i - 1 : i);
         ev[i] = job_event(ids[i], "completed", "success", 100 + i);
-        req[i] = (struct wf_store_ingest_req){"acme", "github", ids[i], &ev[i], 1, 1, 0};
+        req[i] = (struct wf_store_ingest_req){"acme", "github", ids[i], &ev[i], 1, 1, 0, 0};
         assert_int_equal(wf_store_ingest_async(st, &req[i], async_done, &a), WF_OK);
     }
-    struct wf_store_ingest_req bad = {"", "github", "x", NULL, 0, 0, 0};
+    struct wf_store_ingest_req bad = {"", "github", "x", NULL, 0, 0, 0, 0};
     assert_int_equal(wf_store_ingest_async(st, &bad, async_done, &a), WF_EINVAL);
     assert_int_equal(wf_store_ingest_async(st, &req[0], NULL, &a), WF_EINVAL);
     wf_store_close(st); /* drains the queue: every callback has run when it returns */
@@ -158,6 +158,78 @@ static void test_async_ingest(void **state)
     assert_int_equal(scalar(path, "SELECT count(*) FROM deliveries WHERE tenant = ?1", "acme"),
                      N - N / 3);
     pthread_mutex_destroy(&a.mu);
+    tdir_free(&d);
+}
+
+/* A PR opened or updated enqueues one "review" job per new head, in the
+ * ingest transaction; closing, merging or a redelivery enqueues nothing.
+ * Reviews are stored per head and read per tenant only. */
+static void test_pr_reviews(void **state)
+{
+    (void)state;
+    struct tdir d;
+    char path[400];
+    tdir_new(&d);
+    db_path(&d, path, sizeof(path));
+    struct wf_store *st = open_in(&d);
+    struct wf_store_event pr = {.kind = "pull_request",
+                                .action = "opened",
+                                .repo = "acme/app",
+                                .external_id = "9001",
+                                .parent_id = "42",
+                                .sha = "abc123",
+                                .status = "open"};
+    struct wf_store_ingest_req req = {"acme", "github", "pr-1", &pr, 1, 1, 1, 1};
+    struct wf_store_ingest_result r;
+    assert_int_equal(wf_store_ingest(st, &req, &r), WF_OK);
+    assert_int_equal(r.n_enqueued, 1);
+    assert_int_equal(wf_store_ingest(st, &req, &r), WF_OK); /* redelivery */
+    assert_int_equal(r.duplicate, 1);
+    assert_int_equal(r.n_enqueued, 0);
+    pr.action = "closed";
+    req.delivery = "pr-2";
+    assert_int_equal(wf_store_ingest(st, &req, &r), WF_OK);
+    assert_int_equal(r.n_enqueued, 0);
+    pr.action = "synchronize";
+    pr.sha = "def456";
+    req.delivery = "pr-3";
+    req.enqueue_pr_reviews = 0; /* off: nothing */
+    assert_int_equal(wf_store_ingest(st, &req, &r), WF_OK);
+    assert_int_equal(r.n_enqueued, 0);
+    req.delivery = "pr-4";
+    req.enqueue_pr_reviews = 1;
+    assert_int_equal(wf_store_ingest(st, &req, &r), WF_OK);
+    assert_int_equal(r.n_enqueued, 1);
+    struct wf_store_job job;
+    assert_int_equal(wf_store_job_claim(st, wf_store_now_ms(), 60000, &job), WF_OK);
+    assert_string_equal(job.kind, "review");
+    assert_non_null(strstr(job.payload, "\"number\":\"42\""));
+    assert_non_null(strstr(job.payload, "\"sha\":\"abc123\""));
+    assert_int_equal(wf_store_job_ack(st, job.id, job.lease_token), WF_OK);
+    wf_store_job_cleanup(&job);
+
+    struct wf_store_review rv = {"acme", "github", "acme/app",          "42", "abc123",
+                                 37.5,   2,        "{\"findings\":[]}", 0,    0};
+    int64_t id1 = 0, id2 = 0;
+    assert_int_equal(wf_store_review_put(st, &rv, &id1), WF_OK);
+    rv.posted = 1; /* same head: replaced */
+    assert_int_equal(wf_store_review_put(st, &rv, NULL), WF_OK);
+    rv.sha = "def456";
+    assert_int_equal(wf_store_review_put(st, &rv, &id2), WF_OK);
+    json_t *j = NULL;
+    assert_int_equal(wf_store_review_list(st, "acme", "acme/app", "42", &j), WF_OK);
+    json_t *items = json_object_get(j, "items");
+    assert_int_equal(json_array_size(items), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "sha")),
+                        "def456");
+    assert_true(json_is_true(json_object_get(json_array_get(items, 1), "posted")));
+    json_decref(j);
+    assert_int_equal(wf_store_review_list(st, "beta", NULL, NULL, &j), WF_OK);
+    assert_int_equal(json_array_size(json_object_get(j, "items")), 0);
+    json_decref(j);
+    rv.report_json = NULL;
+    assert_int_equal(wf_store_review_put(st, &rv, NULL), WF_EINVAL);
+    wf_store_close(st);
     tdir_free(&d);
 }
 
@@ -198,7 +270,7 @@ static void test_out_of_order(void **state)
     struct wf_store_event seq[3] = {job_event("j2", "queued", "", 1),
                                     job_event("j2", "in_progress", "", 2),
                                     job_event("j2", "completed", "success", 3)};
-    struct wf_store_ingest_req req = {"acme", "github", "d6", seq, 3, 1, 1};
+    struct wf_store_ingest_req req = {"acme", "github", "d6", seq, 3, 1, 1, 0};
     assert_int_equal(wf_store_ingest(st, &req, &r), WF_OK);
     assert_int_equal(r.n_applied, 3);
     assert_int_equal(r.n_stale, 0);
@@ -669,6 +741,7 @@ int main(void)
         cmocka_unit_test(test_crash_keeps_acknowledged),
         cmocka_unit_test(test_dedup),
         cmocka_unit_test(test_async_ingest),
+        cmocka_unit_test(test_pr_reviews),
         cmocka_unit_test(test_out_of_order),
         cmocka_unit_test(test_triage_enqueued_once),
         cmocka_unit_test(test_concurrent_group_commit),
