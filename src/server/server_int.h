@@ -172,12 +172,18 @@ void wf_server__h_signatures(struct wf_http_req *req, struct wf_http_resp *resp,
 void wf_server__h_triage(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
 void wf_server__h_jobs(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
 void wf_server__h_review(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_reviews(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
 
 /* Triages a stored build's log and stores the failure (server_worker.c).
  * Fetches the log from the provider first when none is stored and a token
  * is configured. WF_ENOENT when there is no log to triage. */
 int wf_server__triage_build(struct wf_server__ctx *c, const char *tenant, int64_t build_id,
                             struct wf_buf *err);
+/* Fetches a PR/MR diff from the provider, runs the review rules, posts
+ * the findings as a review (when the token may) and stores the review.
+ * WF_ENOENT when no token is configured for the provider. */
+int wf_server__review_pr(struct wf_server__ctx *c, const char *tenant, const char *provider,
+                         const char *repo, const char *number, const char *sha, struct wf_buf *err);
 /* Starts/stops the worker threads. */
 int wf_server__workers_start(struct wf_server__ctx *c);
 void wf_server__workers_stop(struct wf_server__ctx *c);

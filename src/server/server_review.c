@@ -68,3 +68,24 @@ out:
     wf_free(text);
     wf_buf_cleanup(&err);
 }
+
+void wf_server__h_reviews(struct wf_http_req *req, struct wf_http_resp *resp, void *ud)
+{
+    struct wf_server__ctx *c = ud;
+    char repo[256], number[32];
+    int qr = wf_http_req_query(req, "repo", repo, sizeof repo);
+    int qn = wf_http_req_query(req, "number", number, sizeof number);
+    if (qr < 0 || qn < 0) {
+        wf_http_resp_error(resp, req, 400, "bad_query", "repo or number is malformed");
+        return;
+    }
+    json_t *j = NULL;
+    int rc = wf_store_review_list(c->store, req->tenant, qr == 1 ? repo : NULL,
+                                  qn == 1 ? number : NULL, &j);
+    if (rc != WF_OK) {
+        wf_http_resp_error(resp, req, wf_err_http_status(rc), "query_failed", "%s",
+                           wf_strerror(rc));
+        return;
+    }
+    wf_server__reply_json(resp, 200, j);
+}

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "server/server_int.h"
+#include "review/review.h"
+#include "risk/risk.h"
 #include "triage/triage.h"
 
 struct fetch_sink {
@@ -125,6 +127,108 @@ out:
     return rc;
 }
 
+struct diff_sink {
+    struct wf_buf *out;
+};
+
+static int diff_chunk(void *ud, const char *p, size_t n)
+{
+    return wf_buf_append(((struct diff_sink *)ud)->out, p, n);
+}
+
+/* Posts the findings that point at a line as inline comments. */
+static int post_review(struct wf_server__ctx *c, const char *provider, const char *repo,
+                       const char *number, const char *sha, const struct wf_review_result *res,
+                       struct wf_buf *err)
+{
+    struct wf_buf summary;
+    wf_buf_init(&summary, 4096);
+    struct wf_provider_comment *cs = wf_calloc(res->n ? res->n : 1, sizeof(*cs));
+    char **bodies = wf_calloc(res->n ? res->n : 1, sizeof(*bodies));
+    size_t n = 0;
+    int rc = cs && bodies ? WF_OK : WF_ENOMEM;
+    for (size_t i = 0; !rc && i < res->n; i++) {
+        const struct wf_review_finding *f = &res->items[i];
+        if (!f->file || f->line == 0)
+            continue;
+        struct wf_buf b;
+        wf_buf_init(&b, 4096);
+        rc = wf_buf_appendf(&b, "**%s** (`%s`): %s", wf_review_severity_name(f->rule->severity),
+                            f->rule->id, f->message);
+        bodies[n] = rc ? NULL : wf_buf_detach(&b);
+        wf_buf_cleanup(&b);
+        if (!rc && !bodies[n])
+            rc = WF_ENOMEM;
+        if (!rc) {
+            cs[n].path = f->file;
+            cs[n].line = (long)f->line;
+            cs[n].body = bodies[n];
+            n++;
+        }
+    }
+    if (!rc)
+        rc = wf_buf_appendf(&summary,
+                            "WorkflowAI review of %.12s: %zu finding(s): %zu error, %zu warning, "
+                            "%zu note.",
+                            sha, res->n, res->n_by_sev[WF_REVIEW_ERROR],
+                            res->n_by_sev[WF_REVIEW_WARNING], res->n_by_sev[WF_REVIEW_NOTE]);
+    if (!rc)
+        rc = wf_provider_post_review(&c->provider, provider, repo, number, summary.p, cs, n, err);
+    for (size_t i = 0; bodies && i < n; i++)
+        wf_free(bodies[i]);
+    wf_free(bodies);
+    wf_free(cs);
+    wf_buf_cleanup(&summary);
+    return rc;
+}
+
+int wf_server__review_pr(struct wf_server__ctx *c, const char *tenant, const char *provider,
+                         const char *repo, const char *number, const char *sha, struct wf_buf *err)
+{
+    struct wf_buf diff, report;
+    struct wf_risk_diff d;
+    struct wf_review_result res;
+    struct wf_reviewer *rv = NULL;
+    size_t err_line = 0;
+    wf_buf_init(&diff, 16u << 20);
+    wf_buf_init(&report, 16u << 20);
+    wf_risk_diff_init(&d);
+    wf_review_result_init(&res);
+    int rc = WF_ENOENT; /* no token: nothing to review with */
+    if (!wf_provider_enabled(&c->provider, provider))
+        goto out;
+    struct diff_sink sink = {&diff};
+    rc = wf_provider_fetch_diff(&c->provider, provider, repo, number, diff_chunk, &sink, err);
+    if (!rc)
+        rc = wf_risk_diff_parse(diff.p ? diff.p : "", diff.len, &d, &err_line, err);
+    if (!rc)
+        rc = wf_review_new(NULL, &rv);
+    if (!rc)
+        rc = wf_review_run(rv, &d, &res);
+    if (!rc)
+        rc = wf_review_write(&res, WF_REVIEW_FMT_JSON, &report);
+    if (rc)
+        goto out;
+    struct wf_buf perr;
+    wf_buf_init(&perr, 1024);
+    int posted = post_review(c, provider, repo, number, sha, &res, &perr) == WF_OK;
+    if (!posted)
+        wf_server__log(c, WF_LOG_WARN, "review_not_posted",
+                       json_pack("{s:s,s:s,s:s}", "repo", repo, "number", number, "error",
+                                 perr.p ? perr.p : "unknown"));
+    wf_buf_cleanup(&perr);
+    struct wf_store_review r = {tenant, provider,   repo,     number, sha,
+                                -1.0,   (int)res.n, report.p, posted, wf_store_now_ms()};
+    rc = wf_store_review_put(c->store, &r, NULL);
+out:
+    wf_review_free(rv);
+    wf_review_result_cleanup(&res);
+    wf_risk_diff_cleanup(&d);
+    wf_buf_cleanup(&diff);
+    wf_buf_cleanup(&report);
+    return rc;
+}
+
 static void run_job(struct wf_server__ctx *c, const struct wf_store_job *job)
 {
     struct wf_buf err;
@@ -132,14 +236,19 @@ static void run_job(struct wf_server__ctx *c, const struct wf_store_job *job)
     int rc = WF_EFORMAT;
     json_int_t build_id = 0;
     json_t *p = json_loads(job->payload ? job->payload : "", 0, NULL);
+    const char *provider, *repo, *number, *sha;
     if (strcmp(job->kind, "triage") == 0 && p &&
         json_unpack(p, "{s:I}", "build_id", &build_id) == 0)
         rc = wf_server__triage_build(c, job->tenant, build_id, &err);
+    else if (strcmp(job->kind, "review") == 0 && p &&
+             json_unpack(p, "{s:s,s:s,s:s,s:s}", "provider", &provider, "repo", &repo, "number",
+                         &number, "sha", &sha) == 0)
+        rc = wf_server__review_pr(c, job->tenant, provider, repo, number, sha, &err);
     json_decref(p);
     const char *result;
     if (rc == WF_OK || rc == WF_ENOENT) {
         wf_queue_ack(c->queue, job);
-        result = rc == WF_OK ? "done" : "no_log";
+        result = rc == WF_OK ? "done" : "skipped"; /* no log / no token: nothing to do */
     } else {
         int dead = 0;
         char msg[256];

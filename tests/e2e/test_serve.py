@@ -67,6 +67,10 @@ def main():
     os.makedirs(fake_dir)
     with open(os.path.join(fake_dir, "7001.log"), "wb") as f:
         f.write(planted)
+    with open(os.path.join(fake_dir, "pr-5.diff"), "w") as f:
+        f.write("diff --git a/src/net.c b/src/net.c\n--- a/src/net.c\n+++ b/src/net.c\n"
+                "@@ -1,2 +1,4 @@\n int f(char *u) {\n+    char b[8];\n+    strcpy(b, u);\n"
+                "     return 0;\n")
     fake_port_file = os.path.join(TMP, "fake.port")
     fake = subprocess.Popen([sys.executable, os.path.join(SRC, "tests/tools/fake_provider.py"),
                              "--port", "0", "--portfile", fake_port_file, "--log-dir", fake_dir,
@@ -299,6 +303,44 @@ def main():
     check("ad-hoc triage redacts", SECRET_TOKEN.encode() not in r.body)
     r = s.request("POST", "/v1/triage?format=text", planted, A)
     check("ad-hoc triage text", r.status == 200 and b"Category" in r.body or b"category" in r.body, r)
+
+    # ---- a pull request webhook: the diff is fetched, reviewed, stored and posted
+    pr_body = json.dumps({
+        "action": "opened", "number": 5,
+        "pull_request": {"id": 555, "number": 5, "title": "copy the url", "state": "open",
+                         "html_url": "https://github.com/octo-org/widgets/pull/5",
+                         "merged": False, "draft": False, "user": {"login": "octocat"},
+                         "head": {"ref": "feature", "sha": "c0ffee" + "0" * 34},
+                         "base": {"ref": "main", "sha": "b" * 40},
+                         "created_at": "2026-11-20T10:00:00Z",
+                         "updated_at": "2026-11-20T10:00:00Z"},
+        "repository": {"id": 1, "name": "widgets", "full_name": "octo-org/widgets",
+                       "owner": {"login": "octo-org"}},
+        "sender": {"login": "octocat"}}).encode()
+    r = s.request("POST", "/v1/webhooks/github?tenant=acme", pr_body,
+                  github_headers("gh-secret", pr_body, "pull_request", "d-pr-5"))
+    check("pull_request stored, review enqueued", r.status == 201 and r.json()["enqueued"] == 1, r)
+    reviews = wait_for(lambda: s.request("GET", "/v1/reviews?repo=octo-org/widgets&number=5",
+                                         headers=A).json()["items"])
+    check("PR reviewed and stored", bool(reviews) and reviews[0]["findings"] >= 1 and
+          reviews[0]["sha"].startswith("c0ffee"), reviews)
+    if reviews:
+        check("stored review names the strcpy line",
+              "c-dangerous-call" in json.dumps(reviews[0]["report"]), reviews[0]["report"])
+        check("review posted to the provider", reviews[0]["posted"] is True, reviews[0])
+    fake_reqs = json.loads(subprocess.run(
+        ["curl", "-s", "http://127.0.0.1:%s/_requests" % fake_port],
+        capture_output=True, text=True).stdout or "[]")
+    posted = [q for q in fake_reqs if q["method"] == "POST" and
+              q["path"] == "/repos/octo-org/widgets/pulls/5/reviews"]
+    check("GitHub review API called once", len(posted) == 1, posted)
+    if posted:
+        doc = json.loads(posted[0]["body"])
+        check("inline comment on the added strcpy line",
+              any(cm["path"] == "src/net.c" and cm["line"] == 3 and "c-dangerous-call" in cm["body"]
+                  for cm in doc["comments"]), doc)
+    r = s.request("GET", "/v1/reviews?repo=octo-org/widgets", headers=B)
+    check("other tenant sees no reviews", r.status == 200 and r.json()["items"] == [], r)
 
     # ---- review of a diff over HTTP
     diff = ("diff --git a/src/net.c b/src/net.c\n--- a/src/net.c\n+++ b/src/net.c\n"
