@@ -105,16 +105,25 @@ static void reply_list(struct wf_http_req *req, struct wf_http_resp *resp, int r
     wf_server__reply_json(resp, 200, j);
 }
 
-void wf_server__h_failures(struct wf_http_req *req, struct wf_http_resp *resp, void *ud)
+typedef int (*filtered_list_fn)(struct wf_store *st, const char *tenant,
+                                const struct wf_store_filter *f, json_t **out);
+
+/* A list route over the common filter and paging parameters. */
+static void filtered_list(struct wf_http_req *req, struct wf_http_resp *resp,
+                          struct wf_server__ctx *c, filtered_list_fn fn)
 {
-    struct wf_server__ctx *c = ud;
     struct wf_store_filter f;
     struct filter_bufs b;
     if (parse_filter(req, resp, &f, &b) != 0)
         return;
     json_t *j = NULL;
-    int rc = wf_store_failure_list(c->store, req->tenant, &f, &j);
+    int rc = fn(c->store, req->tenant, &f, &j);
     reply_list(req, resp, rc, j);
+}
+
+void wf_server__h_failures(struct wf_http_req *req, struct wf_http_resp *resp, void *ud)
+{
+    filtered_list(req, resp, ud, wf_store_failure_list);
 }
 
 void wf_server__h_failure(struct wf_http_req *req, struct wf_http_resp *resp, void *ud)
@@ -143,14 +152,7 @@ void wf_server__h_failure(struct wf_http_req *req, struct wf_http_resp *resp, vo
 
 void wf_server__h_signatures(struct wf_http_req *req, struct wf_http_resp *resp, void *ud)
 {
-    struct wf_server__ctx *c = ud;
-    struct wf_store_filter f;
-    struct filter_bufs b;
-    if (parse_filter(req, resp, &f, &b) != 0)
-        return;
-    json_t *j = NULL;
-    int rc = wf_store_signature_list(c->store, req->tenant, &f, &j);
-    reply_list(req, resp, rc, j);
+    filtered_list(req, resp, ud, wf_store_signature_list);
 }
 
 void wf_server__h_jobs(struct wf_http_req *req, struct wf_http_resp *resp, void *ud)

@@ -912,6 +912,77 @@ static int jpush(json_t *a, json_t *v)
     return json_array_append_new(a, v) == 0 ? WF_OK : WF_ENOMEM;
 }
 
+/* Column spec of a list query: 's' text, 'i' integer, 'r' real, 'b'
+ * boolean, 'j' JSON text (null when it does not parse). */
+struct jcol {
+    const char *name;
+    char type;
+};
+
+/* Steps a bound read statement, appending one object per row to arr. */
+static int rows_json(struct sq_conn *c, sqlite3_stmt *q, const struct jcol *cols, size_t n,
+                     json_t *arr)
+{
+    int rc = WF_OK, src = SQLITE_DONE;
+    while (!rc && (src = sqlite3_step(q)) == SQLITE_ROW) {
+        json_t *o = json_object();
+        rc = jpush(arr, o);
+        for (size_t i = 0; !rc && i < n; i++) {
+            int k = (int)i;
+            json_t *v;
+            switch (cols[i].type) {
+            case 'i':
+                v = json_integer(sqlite3_column_int64(q, k));
+                break;
+            case 'r':
+                v = json_real(sqlite3_column_double(q, k));
+                break;
+            case 'b':
+                v = json_boolean(sqlite3_column_int64(q, k) != 0);
+                break;
+            case 'j':
+                v = json_loads(col_s(q, k), JSON_DECODE_ANY, NULL);
+                if (!v)
+                    v = json_null();
+                break;
+            default:
+                v = jstr(col_s(q, k));
+            }
+            rc = jset(o, cols[i].name, v);
+        }
+    }
+    if (!rc && src != SQLITE_DONE)
+        rc = sq_err(c, src);
+    return rc;
+}
+
+/* A whole list read: a read connection, statement `stmt` bound by bind(q,
+ * args), its rows as an owned array in *out. */
+static int sq_list(struct wf_store *st, int stmt, void (*bind)(sqlite3_stmt *q, const void *args),
+                   const void *args, const struct jcol *cols, size_t n, json_t **out)
+{
+    struct sq *s = be(st);
+    struct sq_conn *c;
+    json_t *arr = json_array();
+    int rc = arr ? rd_acquire(s, &c) : WF_ENOMEM;
+    if (rc) {
+        json_decref(arr);
+        return rc;
+    }
+    sqlite3_stmt *q = sq_stmt(c, stmt, &rc);
+    if (q) {
+        bind(q, args);
+        rc = rows_json(c, q, cols, n, arr);
+    }
+    sq_end(q);
+    rd_release(s, c);
+    if (rc)
+        json_decref(arr);
+    else
+        *out = arr;
+    return rc;
+}
+
 /* ---- Tenants and keys ----------------------------------------------------------------- */
 
 static int op_tenant_put(struct sq_conn *c, struct sq_op *op)
@@ -972,41 +1043,16 @@ out:
     return rc;
 }
 
+static void bind_tenant_list(sqlite3_stmt *q, const void *args)
+{
+    (void)args;
+    sqlite3_bind_int64(q, 1, WF_STORE__MAX_TENANTS);
+}
+
 static int sq_tenant_list(struct wf_store *st, json_t **out)
 {
-    struct sq *s = be(st);
-    struct sq_conn *c;
-    json_t *arr = json_array();
-    int rc = arr ? rd_acquire(s, &c) : WF_ENOMEM;
-    if (rc) {
-        json_decref(arr);
-        return rc;
-    }
-    sqlite3_stmt *q = sq_stmt(c, SQ_TENANT_LIST, &rc);
-    if (!q)
-        goto out;
-    sqlite3_bind_int64(q, 1, WF_STORE__MAX_TENANTS);
-    int src = SQLITE_DONE;
-    while (!rc && (src = sqlite3_step(q)) == SQLITE_ROW) {
-        json_t *o = json_object();
-        rc = jpush(arr, o);
-        if (!rc)
-            rc = jset(o, "id", jstr(col_s(q, 0)));
-        if (!rc)
-            rc = jset(o, "name", jstr(col_s(q, 1)));
-        if (!rc)
-            rc = jset(o, "created_ms", json_integer(sqlite3_column_int64(q, 2)));
-    }
-    if (!rc && src != SQLITE_DONE)
-        rc = sq_err(c, src);
-out:
-    sq_end(q);
-    rd_release(s, c);
-    if (rc)
-        json_decref(arr);
-    else
-        *out = arr;
-    return rc;
+    static const struct jcol cols[] = {{"id", 's'}, {"name", 's'}, {"created_ms", 'i'}};
+    return sq_list(st, SQ_TENANT_LIST, bind_tenant_list, NULL, cols, 3, out);
 }
 
 struct key_put_arg {
@@ -1088,44 +1134,18 @@ static int sq_key_revoke(struct wf_store *st, const char *tenant, const char *ke
     return sq_submit(be(st), op_key_revoke, &a, NULL);
 }
 
+/* Binds ?1 = the tenant, ?2 = a page cap. */
+static void bind_tenant_page(sqlite3_stmt *q, const void *args)
+{
+    bind_s(q, 1, args);
+    sqlite3_bind_int64(q, 2, WF_LIMIT_PAGE_ITEMS);
+}
+
 static int sq_key_list(struct wf_store *st, const char *tenant, json_t **out)
 {
-    struct sq *s = be(st);
-    struct sq_conn *c;
-    json_t *arr = json_array();
-    int rc = arr ? rd_acquire(s, &c) : WF_ENOMEM;
-    if (rc) {
-        json_decref(arr);
-        return rc;
-    }
-    sqlite3_stmt *q = sq_stmt(c, SQ_KEY_LIST, &rc);
-    if (!q)
-        goto out;
-    bind_s(q, 1, tenant);
-    sqlite3_bind_int64(q, 2, WF_LIMIT_PAGE_ITEMS);
-    int src = SQLITE_DONE;
-    while (!rc && (src = sqlite3_step(q)) == SQLITE_ROW) {
-        json_t *o = json_object();
-        rc = jpush(arr, o);
-        if (!rc)
-            rc = jset(o, "id", jstr(col_s(q, 0)));
-        if (!rc)
-            rc = jset(o, "name", jstr(col_s(q, 1)));
-        if (!rc)
-            rc = jset(o, "created_ms", json_integer(sqlite3_column_int64(q, 2)));
-        if (!rc)
-            rc = jset(o, "revoked", json_boolean(sqlite3_column_int64(q, 3) != 0));
-    }
-    if (!rc && src != SQLITE_DONE)
-        rc = sq_err(c, src);
-out:
-    sq_end(q);
-    rd_release(s, c);
-    if (rc)
-        json_decref(arr);
-    else
-        *out = arr;
-    return rc;
+    static const struct jcol cols[] = {
+        {"id", 's'}, {"name", 's'}, {"created_ms", 'i'}, {"revoked", 'b'}};
+    return sq_list(st, SQ_KEY_LIST, bind_tenant_page, tenant, cols, 4, out);
 }
 
 /* ---- Ingestion ----------------------------------------------------------------------- */
@@ -2306,117 +2326,45 @@ static int sq_review_put(struct wf_store *st, const struct wf_store_review *r, i
     return rc;
 }
 
+struct review_list_args {
+    const char *tenant, *repo, *number;
+};
+
+static void bind_review_list(sqlite3_stmt *q, const void *args)
+{
+    const struct review_list_args *a = args;
+    bind_s(q, 1, a->tenant);
+    if (a->repo)
+        bind_s(q, 2, a->repo);
+    else
+        sqlite3_bind_null(q, 2);
+    if (a->number)
+        bind_s(q, 3, a->number);
+    else
+        sqlite3_bind_null(q, 3);
+}
+
 static int sq_review_list(struct wf_store *st, const char *tenant, const char *repo,
                           const char *number, json_t **out)
 {
-    struct sq *s = be(st);
-    struct sq_conn *c;
-    json_t *arr = json_array();
-    int rc = arr ? rd_acquire(s, &c) : WF_ENOMEM;
-    if (rc) {
-        json_decref(arr);
+    static const struct jcol cols[] = {
+        {"id", 'i'},    {"provider", 's'}, {"repo", 's'},   {"number", 's'},     {"sha", 's'},
+        {"score", 'r'}, {"findings", 'i'}, {"posted", 'b'}, {"created_ms", 'i'}, {"report", 'j'}};
+    struct review_list_args a = {tenant, repo, number};
+    json_t *items = NULL;
+    int rc = sq_list(st, SQ_REVIEW_LIST, bind_review_list, &a, cols, 10, &items);
+    if (rc)
         return rc;
-    }
-    sqlite3_stmt *q = sq_stmt(c, SQ_REVIEW_LIST, &rc);
-    if (!q)
-        goto out;
-    bind_s(q, 1, tenant);
-    if (repo)
-        bind_s(q, 2, repo);
-    else
-        sqlite3_bind_null(q, 2);
-    if (number)
-        bind_s(q, 3, number);
-    else
-        sqlite3_bind_null(q, 3);
-    int src = SQLITE_DONE;
-    while (!rc && (src = sqlite3_step(q)) == SQLITE_ROW) {
-        json_t *o = json_object();
-        rc = jpush(arr, o);
-        if (!rc)
-            rc = jset(o, "id", json_integer(sqlite3_column_int64(q, 0)));
-        if (!rc)
-            rc = jset(o, "provider", jstr(col_s(q, 1)));
-        if (!rc)
-            rc = jset(o, "repo", jstr(col_s(q, 2)));
-        if (!rc)
-            rc = jset(o, "number", jstr(col_s(q, 3)));
-        if (!rc)
-            rc = jset(o, "sha", jstr(col_s(q, 4)));
-        if (!rc)
-            rc = jset(o, "score", json_real(sqlite3_column_double(q, 5)));
-        if (!rc)
-            rc = jset(o, "findings", json_integer(sqlite3_column_int64(q, 6)));
-        if (!rc)
-            rc = jset(o, "posted", json_boolean(sqlite3_column_int(q, 7)));
-        if (!rc)
-            rc = jset(o, "created_ms", json_integer(sqlite3_column_int64(q, 8)));
-        if (!rc) {
-            json_t *p = json_loads(col_s(q, 9), 0, NULL);
-            rc = jset(o, "report", p ? p : json_null());
-        }
-    }
-    if (!rc && src != SQLITE_DONE)
-        rc = sq_err(c, src);
-out:
-    sq_end(q);
-    rd_release(s, c);
-    if (rc) {
-        json_decref(arr);
-        return rc;
-    }
-    *out = json_pack("{s:o}", "items", arr);
+    *out = json_pack("{s:o}", "items", items);
     return *out ? WF_OK : WF_ENOMEM;
 }
 
 static int sq_job_dead_list(struct wf_store *st, const char *tenant, json_t **out)
 {
-    struct sq *s = be(st);
-    struct sq_conn *c;
-    json_t *arr = json_array();
-    int rc = arr ? rd_acquire(s, &c) : WF_ENOMEM;
-    if (rc) {
-        json_decref(arr);
-        return rc;
-    }
-    sqlite3_stmt *q = sq_stmt(c, SQ_JOB_DEAD_LIST, &rc);
-    if (!q)
-        goto out;
-    bind_s(q, 1, tenant);
-    sqlite3_bind_int64(q, 2, WF_LIMIT_PAGE_ITEMS);
-    int src = SQLITE_DONE;
-    while (!rc && (src = sqlite3_step(q)) == SQLITE_ROW) {
-        json_t *o = json_object();
-        rc = jpush(arr, o);
-        if (!rc)
-            rc = jset(o, "id", json_integer(sqlite3_column_int64(q, 0)));
-        if (!rc)
-            rc = jset(o, "kind", jstr(col_s(q, 1)));
-        if (!rc)
-            rc = jset(o, "attempts", json_integer(sqlite3_column_int64(q, 2)));
-        if (!rc)
-            rc = jset(o, "max_attempts", json_integer(sqlite3_column_int64(q, 3)));
-        if (!rc)
-            rc = jset(o, "last_error", jstr(col_s(q, 4)));
-        if (!rc) {
-            json_t *p = json_loads(col_s(q, 5), JSON_DECODE_ANY, NULL);
-            rc = jset(o, "payload", p ? p : json_null());
-        }
-        if (!rc)
-            rc = jset(o, "created_ms", json_integer(sqlite3_column_int64(q, 6)));
-        if (!rc)
-            rc = jset(o, "updated_ms", json_integer(sqlite3_column_int64(q, 7)));
-    }
-    if (!rc && src != SQLITE_DONE)
-        rc = sq_err(c, src);
-out:
-    sq_end(q);
-    rd_release(s, c);
-    if (rc)
-        json_decref(arr);
-    else
-        *out = arr;
-    return rc;
+    static const struct jcol cols[] = {
+        {"id", 'i'},         {"kind", 's'},    {"attempts", 'i'},   {"max_attempts", 'i'},
+        {"last_error", 's'}, {"payload", 'j'}, {"created_ms", 'i'}, {"updated_ms", 'i'}};
+    return sq_list(st, SQ_JOB_DEAD_LIST, bind_tenant_page, tenant, cols, 8, out);
 }
 
 const struct wf_store_ops wf_store__sqlite_ops = {
