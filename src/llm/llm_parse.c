@@ -155,9 +155,11 @@ int wf_llm_sse_feed(struct wf_llm_sse *s, const char *p, size_t len)
         size_t j = i;
         while (j < len && p[j] != '\n' && p[j] != '\r')
             j++;
-        if (j == len) { /* no line end in this slice: keep the piece */
+        /* the same cap however the stream is sliced */
+        if (s->line.len + (j - i) > WF_LLM_MAX_SSE_LINE_BYTES)
+            return WF_ETOOBIG;
+        if (j == len) /* no line end in this slice: keep the piece */
             return wf_buf_append(&s->line, p + i, len - i);
-        }
         int rc;
         if (s->line.len) {
             rc = wf_buf_append(&s->line, p + i, j - i);
