@@ -468,6 +468,57 @@ static void test_marker_prose(void **state)
     wf_buf_cleanup(&b);
 }
 
+static void test_alloc_failures(void **state)
+{
+    /* fail the Nth allocation of the pass: either it succeeds or it fails
+       with WF_ENOMEM leaving the result as it was */
+    struct wf_buf b;
+    struct wf_risk_diff d;
+    struct wf_llm_config lc;
+    struct wf_review_llm_opts lo;
+    size_t line = 0;
+    int ok = 0;
+    (void)state;
+    fake_reset();
+    wf_buf_init(&b, 4096);
+    assert_int_equal(wf_buf_puts(&b, "--- a/src/app.c\n+++ b/src/app.c\n@@ -1,1 +1,3 @@\n"
+                                     " a\n+b = 1; // FAKE:valid\n+c = 2;\n"),
+                     WF_OK);
+    wf_risk_diff_init(&d);
+    assert_int_equal(wf_risk_diff_parse(b.p, b.len, &d, &line, NULL), WF_OK);
+    wf_llm_config_init(&lc);
+    lc.base_url = fake_base;
+    lc.model = "m";
+    lc.max_retries = 0;
+    wf_review_llm_opts_init(&lo);
+    lo.llm = &lc;
+    for (long n = 0; n < 5000 && !ok; n++) {
+        struct wf_review_result res;
+        wf_review_result_init(&res);
+        wf_alloc_fail_after(n);
+        int rc = wf_review_llm(&lo, &d, &res);
+        wf_alloc_fail_after(-1);
+        if (rc == WF_OK) {
+            if (res.llm_kept == 2) {
+                ok = 1;
+            } else { /* an allocation in the client failed: a warning, no comment */
+                assert_non_null(res.llm_warning);
+                assert_int_equal(res.n, 0);
+            }
+        } else {
+            assert_int_equal(rc, WF_ENOMEM);
+            assert_int_equal(res.n, 0);
+            assert_int_equal(res.llm_ran, 0);
+            assert_int_equal(res.llm_kept, 0);
+            assert_null(res.llm_warning);
+        }
+        wf_review_result_cleanup(&res);
+    }
+    assert_true(ok);
+    wf_risk_diff_cleanup(&d);
+    wf_buf_cleanup(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -477,6 +528,7 @@ int main(void)
         cmocka_unit_test(test_caps),
         cmocka_unit_test(test_failures),
         cmocka_unit_test(test_marker_prose),
+        cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
