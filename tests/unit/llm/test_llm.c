@@ -218,6 +218,16 @@ static void test_chat_retries(void **state)
     assert_non_null(strstr(err.p, "HTTP 503: overloaded"));
     assert_non_null(strstr(err.p, "/v1/chat/completions"));
 
+    /* streaming: a 500 before any delta is retried too */
+    fake_reset();
+    wf_buf_reset(&out);
+    o.stream = 1;
+    m = msg(WF_LLM_USER, "FAKE:flaky");
+    assert_int_equal(wf_llm_chat(&c, &m, 1, &o, &out, &err), WF_OK);
+    assert_string_equal(out.p, "recovered");
+    assert_int_equal(attempts, 2);
+    o.stream = 0;
+
     /* no retries configured: one attempt */
     c.max_retries = 0;
     fake_reset();
