@@ -6,11 +6,15 @@
  * positive/negative examples) drives line, file and diff-level checks;
  * secrets are found by the redact engine and never copied into a finding.
  * Findings are written as text, JSON, SARIF 2.1.0 or reviewdog rdjson.
- * Depends on util, risk, redact and libpcre2-8. See docs/internals/review.md.
+ * An optional second pass (wf_review_llm) asks a language model about each
+ * file's redacted hunks and keeps the comments that survive validation.
+ * Depends on util, risk, redact, llm and libpcre2-8. See
+ * docs/internals/review.md.
  */
 #ifndef WF_REVIEW_H
 #define WF_REVIEW_H
 
+#include "llm/llm.h"
 #include "risk/risk.h"
 #include "util/util.h"
 
@@ -52,6 +56,7 @@ enum wf_review_kind {
     WF_REVIEW_K_CI,       /* file: a CI configuration changed */
     WF_REVIEW_K_NO_TESTS, /* diff: code changed, no test file changed */
     WF_REVIEW_K_LOCKFILE, /* diff: a lockfile changed without its manifest */
+    WF_REVIEW_K_LLM,      /* a comment of the LLM pass (wf_review_llm_rule, not in the table) */
 };
 
 /* Rule flags. */
@@ -111,6 +116,16 @@ struct wf_review_result {
     size_t n_by_sev[3];    /* findings per enum wf_review_severity */
     size_t files, added;   /* files and added lines reviewed */
     struct wf_arena arena; /* owns the strings above that are not static */
+    /* The LLM pass (all 0/NULL when it did not run). */
+    int llm_ran;             /* 1 when wf_review_llm ran */
+    size_t llm_files;        /* files sent to the model */
+    size_t llm_files_failed; /* files without a usable answer */
+    size_t llm_kept;         /* comments kept as findings */
+    size_t llm_invalid;      /* comments dropped: bad shape, path not in the diff, line not an
+                                added line that was sent */
+    size_t llm_duplicate;    /* comments dropped: a finding exists at the same path:line */
+    size_t llm_capped;       /* comments dropped past max_comments of a file */
+    const char *llm_warning; /* why the pass is incomplete (arena, redacted), NULL if it is not */
 };
 
 void wf_review_result_init(struct wf_review_result *r);
@@ -139,6 +154,45 @@ void wf_review_free(struct wf_reviewer *rv);
  * *out is left empty. */
 int wf_review_run(struct wf_reviewer *rv, const struct wf_risk_diff *d,
                   struct wf_review_result *out);
+
+/* ---- The LLM pass ---------------------------------------------------------- */
+
+#define WF_REVIEW_LLM_DEFAULT_FILE_BYTES (24u * 1024) /* diff text sent per file */
+#define WF_REVIEW_LLM_DEFAULT_MAX_FILES 50u           /* files sent per review */
+#define WF_REVIEW_LLM_DEFAULT_MAX_COMMENTS 20u        /* comments kept per file */
+#define WF_REVIEW_LLM_DEFAULT_MESSAGE_BYTES 500u      /* bytes of one comment's message */
+#define WF_REVIEW_LLM_LINE_BYTES 1000u                /* bytes of one diff line sent */
+#define WF_REVIEW_LLM_WARNING_BYTES 2048u             /* bytes of llm_warning */
+
+struct wf_review_llm_opts {
+    const struct wf_llm_config *llm; /* endpoint and model (borrowed), required */
+    size_t max_file_bytes;           /* diff text sent per file (lines past it are not sent) */
+    size_t max_files;                /* files sent per review (the rest are skipped) */
+    size_t max_comments;             /* comments kept per file */
+    size_t max_message_bytes;        /* a kept message is cut here (UTF-8 safe, "...") */
+};
+
+/* Fills the WF_REVIEW_LLM_DEFAULT_* values; llm NULL. */
+void wf_review_llm_opts_init(struct wf_review_llm_opts *o);
+
+/* The rule a comment of the LLM pass carries (id "llm", static), one per
+ * severity; NULL for a severity out of range. */
+const struct wf_review_rule *wf_review_llm_rule(enum wf_review_severity s);
+
+/* The LLM pass, run after wf_review_run on the same diff: for each text
+ * file with added lines (up to max_files), its hunks, every line redacted
+ * (secrets and e-mail addresses) and capped at max_file_bytes, go to the
+ * model with the "review" prompt of llm_prompts.c; the JSON array it
+ * answers is validated comment by comment (docs/internals/review.md) and
+ * the comments kept are appended to r (after the rule findings) with a
+ * wf_review_llm_rule. A failing model (transport, timeout, HTTP error,
+ * malformed output) never fails the review: the pass stops or skips the
+ * file and says why in r->llm_warning. d and o borrowed.
+ * Errors: WF_EINVAL (no o->llm), WF_ENOMEM, WF_ETOOBIG (past
+ * WF_REVIEW_MAX_FINDINGS); on error r holds what it held before. Not
+ * thread-safe on one result. */
+int wf_review_llm(const struct wf_review_llm_opts *o, const struct wf_risk_diff *d,
+                  struct wf_review_result *r);
 
 /* Output formats. */
 enum wf_review_format {

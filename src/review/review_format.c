@@ -94,40 +94,65 @@ static int write_json(const struct wf_review_result *r, struct wf_buf *b)
             rc = wf_buf_putc(b, '}');
     }
     if (!rc)
-        rc = wf_buf_appendf(b, "],\"summary\":{\"error\":%zu,\"warning\":%zu,\"note\":%zu}}\n",
+        rc = wf_buf_appendf(b, "],\"summary\":{\"error\":%zu,\"warning\":%zu,\"note\":%zu}",
                             r->n_by_sev[WF_REVIEW_ERROR], r->n_by_sev[WF_REVIEW_WARNING],
                             r->n_by_sev[WF_REVIEW_NOTE]);
+    if (!rc && r->llm_ran)
+        rc = wf_buf_appendf(b,
+                            ",\"llm\":{\"files\":%zu,\"failed\":%zu,\"kept\":%zu,"
+                            "\"invalid\":%zu,\"duplicate\":%zu,\"capped\":%zu,\"warning\":",
+                            r->llm_files, r->llm_files_failed, r->llm_kept, r->llm_invalid,
+                            r->llm_duplicate, r->llm_capped);
+    if (!rc && r->llm_ran)
+        rc = r->llm_warning ? jstr(b, r->llm_warning) : wf_buf_puts(b, "null");
+    if (!rc && r->llm_ran)
+        rc = wf_buf_putc(b, '}');
+    if (!rc)
+        rc = wf_buf_puts(b, "}\n");
     return rc;
+}
+
+/* Index of a finding's rule in the SARIF rules array: the table's rows,
+ * then one "llm" descriptor (n_rules) for every comment of the LLM pass. */
+static size_t rule_index(const struct wf_review_rule *rules, size_t n_rules,
+                         const struct wf_review_rule *rule)
+{
+    return rule >= rules && rule < rules + n_rules ? (size_t)(rule - rules) : n_rules;
 }
 
 static int write_sarif(const struct wf_review_result *r, struct wf_buf *b)
 {
     size_t n_rules;
     const struct wf_review_rule *rules = wf_review_rules(&n_rules);
+    const struct wf_review_rule *llm = wf_review_llm_rule(WF_REVIEW_WARNING);
+    int has_llm = 0;
+    for (size_t i = 0; i < r->n; i++)
+        has_llm |= rule_index(rules, n_rules, r->items[i].rule) == n_rules;
     int rc = wf_buf_puts(b, "{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\","
                             "\"version\":\"2.1.0\",\"runs\":[{\"tool\":{\"driver\":{"
                             "\"name\":\"workflowai\",\"version\":\"" WF_VERSION "\","
                             "\"informationUri\":\"https://github.com/workflowai/workflowai\","
                             "\"rules\":[");
-    for (size_t i = 0; !rc && i < n_rules; i++) {
+    for (size_t i = 0; !rc && i < n_rules + (size_t)has_llm; i++) {
+        const struct wf_review_rule *ru = i < n_rules ? &rules[i] : llm;
         rc = wf_buf_puts(b, i ? ",{\"id\":" : "{\"id\":");
         if (!rc)
-            rc = jstr(b, rules[i].id);
+            rc = jstr(b, ru->id);
         if (!rc)
             rc = wf_buf_puts(b, ",\"shortDescription\":{\"text\":");
         if (!rc)
-            rc = jstr(b, rules[i].message);
+            rc = jstr(b, ru->message);
         if (!rc)
             rc = wf_buf_puts(b, "},\"fullDescription\":{\"text\":");
         if (!rc)
-            rc = jstr(b, rules[i].desc);
+            rc = jstr(b, ru->desc);
         if (!rc)
             rc = wf_buf_puts(b, "},\"help\":{\"text\":");
         if (!rc)
-            rc = jstr(b, rules[i].hint);
+            rc = jstr(b, ru->hint);
         if (!rc)
             rc = wf_buf_appendf(b, "},\"defaultConfiguration\":{\"level\":\"%s\"}}",
-                                wf_review_severity_name(rules[i].severity));
+                                wf_review_severity_name(ru->severity));
     }
     if (!rc)
         rc = wf_buf_puts(b, "]}},\"results\":[");
@@ -138,7 +163,7 @@ static int write_sarif(const struct wf_review_result *r, struct wf_buf *b)
             rc = jstr(b, f->rule->id);
         if (!rc)
             rc = wf_buf_appendf(b, ",\"ruleIndex\":%zu,\"level\":\"%s\",\"message\":{\"text\":",
-                                (size_t)(f->rule - rules),
+                                rule_index(rules, n_rules, f->rule),
                                 wf_review_severity_name(f->rule->severity));
         if (!rc)
             rc = jstr(b, f->message);
