@@ -6,7 +6,7 @@
  * nothing. A comment is kept only when its shape is right, its path is a
  * file of the diff and its line an added line the model was shown; its
  * severity is mapped, its message cleaned, capped and redacted again, and
- * it is dropped when a finding already sits on the same path:line. A model
+ * it is dropped when a line finding already sits on the same path:line. A model
  * that fails costs a warning, never the review.
  */
 #include "review.h"
@@ -444,9 +444,16 @@ int wf_review_llm(const struct wf_review_llm_opts *o, const struct wf_risk_diff 
     wf_redact_opts_init(&ro);
     if ((rc = wf_redact_new(&ro, &p.rd)) != WF_OK)
         goto out;
-    for (size_t i = 0; i < r->n; i++)
+    /* only line findings occupy their line: a file- or diff-level finding
+     * (tests missing, lockfile drift, ...) is anchored on some line but
+     * says nothing about it, so it must not hide a comment there */
+    for (size_t i = 0; i < r->n; i++) {
+        enum wf_review_kind k = r->items[i].rule->kind;
+        if (k != WF_REVIEW_K_PATTERN && k != WF_REVIEW_K_MATCH && k != WF_REVIEW_K_SECRET)
+            continue;
         if ((rc = wf_hset_add(&p.taken, loc_key(r->items[i].file, r->items[i].line), NULL)))
             goto out;
+    }
     r->llm_ran = 1;
     rc = run(&p, &n_candidates);
     if (!rc && n_candidates > r->llm_files && r->llm_files >= o->max_files)

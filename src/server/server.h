@@ -26,6 +26,9 @@ struct wf_server_config {
     char github_token[256];   /* token for log downloads / reviews ("" = off) */
     char gitlab_api[512];     /* GitLab API base URL */
     char gitlab_token[256];
+    char llm_url[512]; /* OpenAI-compatible base URL ("" = no LLM) */
+    char llm_model[128];
+    char llm_api_key[256];
     char log_level[16];     /* debug|info|warn|error */
     char log_format[16];    /* json|text */
     long io_threads;        /* HTTP I/O threads, 0 = CPUs */
@@ -41,6 +44,7 @@ struct wf_server_config {
     long idle_timeout_ms;
     long shutdown_timeout_ms; /* drain on SIGTERM */
     long max_log_bytes;       /* log upload cap (after gunzip) */
+    long llm_timeout_ms;      /* one LLM call, retries included */
 };
 
 /* Fills the defaults. */

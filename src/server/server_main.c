@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "llm/llm.h"
 #include "server/server_int.h"
 
 static int open_store(const char *url, struct wf_store **st, struct wf_buf *err)
@@ -121,7 +122,7 @@ int wf_server_run(const struct wf_server_config *cfg)
         fprintf(stderr, "workflowai: serve: redaction config: %s\n", err.p ? err.p : "invalid");
         goto out;
     }
-    if (wf_provider_global_init() != WF_OK) {
+    if (wf_provider_global_init() != WF_OK || wf_llm_global_init() != WF_OK) {
         fprintf(stderr, "workflowai: serve: could not initialise libcurl\n");
         goto out;
     }
@@ -224,6 +225,7 @@ out:
     for (size_t i = 0; i < c.n_pool; i++)
         wf_redact_free(c.pool[i]);
     wf_redact_config_cleanup(&c.redact_cfg);
+    wf_llm_global_cleanup();
     wf_provider_global_cleanup();
     pthread_mutex_destroy(&c.pool_mu);
     pthread_mutex_destroy(&c.log_mu);

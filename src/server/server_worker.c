@@ -205,6 +205,20 @@ int wf_server__review_pr(struct wf_server__ctx *c, const char *tenant, const cha
         rc = wf_review_new(NULL, &rv);
     if (!rc)
         rc = wf_review_run(rv, &d, &res);
+    if (!rc && c->cfg->llm_url[0] && c->cfg->llm_model[0]) {
+        /* model comments on the hunks, validated against the diff; a
+         * failing model only adds a warning to the report */
+        struct wf_llm_config lc;
+        struct wf_review_llm_opts lo;
+        wf_llm_config_init(&lc);
+        lc.base_url = c->cfg->llm_url;
+        lc.model = c->cfg->llm_model;
+        lc.api_key = c->cfg->llm_api_key[0] ? c->cfg->llm_api_key : NULL;
+        lc.timeout_ms = c->cfg->llm_timeout_ms;
+        wf_review_llm_opts_init(&lo);
+        lo.llm = &lc;
+        rc = wf_review_llm(&lo, &d, &res);
+    }
     if (!rc)
         rc = wf_review_write(&res, WF_REVIEW_FMT_JSON, &report);
     if (rc)

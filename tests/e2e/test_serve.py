@@ -79,7 +79,23 @@ def main():
     fake_port = wait_for(lambda: os.path.exists(fake_port_file) and
                          open(fake_port_file).read().strip(), timeout=10)
 
+    # fake OpenAI-compatible model: its one scripted answer comments on the
+    # added line 2 of the PR's src/net.c (line 3 is the strcpy the rules find)
+    script = os.path.join(TMP, "llm-script.json")
+    with open(script, "w") as f:
+        json.dump([{"content": json.dumps([{"path": "src/net.c", "line": 2, "severity": "warning",
+                                            "message": "an 8-byte buffer for a URL is too small"},
+                                           {"path": "src/net.c", "line": 1, "severity": "error",
+                                            "message": "a context line: must be dropped"}])}], f)
+    llm_port_file = os.path.join(TMP, "llm.port")
+    llm = subprocess.Popen([sys.executable, os.path.join(SRC, "tests/tools/fake_openai.py"),
+                            "--port", "0", "--portfile", llm_port_file, "--script", script],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    llm_port = wait_for(lambda: os.path.exists(llm_port_file) and
+                        open(llm_port_file).read().strip(), timeout=10)
+
     s = Server(BIN, TMP, "--workers", "2", "--jwt-secret", JWT_SECRET, "--rate-limit", "1000",
+               "--llm-url", "http://127.0.0.1:%s/v1" % llm_port, "--llm-model", "fake-model",
                "--github-api", "http://127.0.0.1:%s" % fake_port, "--github-token",
                "fake-gh-token", "--log-level", "info")
     s.admin("tenant", "add", "acme", "--github-secret", "gh-secret", "--gitlab-token",
@@ -339,6 +355,10 @@ def main():
         check("inline comment on the added strcpy line",
               any(cm["path"] == "src/net.c" and cm["line"] == 3 and "c-dangerous-call" in cm["body"]
                   for cm in doc["comments"]), doc)
+        check("the model's comment on an added line is posted",
+              any(cm["line"] == 2 and "too small" in cm["body"] for cm in doc["comments"]), doc)
+        check("the model's comment on a context line is dropped",
+              not any(cm["line"] == 1 for cm in doc["comments"]), doc)
     r = s.request("GET", "/v1/reviews?repo=octo-org/widgets", headers=B)
     check("other tenant sees no reviews", r.status == 200 and r.json()["items"] == [], r)
 
@@ -411,6 +431,8 @@ def main():
     s2.stop()
     fake.terminate()
     fake.wait()
+    llm.terminate()
+    llm.wait()
     finish()
 
 
