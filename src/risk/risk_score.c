@@ -23,6 +23,8 @@ static const unsigned feat_metric[] = {
     WF_RISK_REXP, WF_RISK_SEXP, WF_RISK_LA,   WF_RISK_LD,      WF_RISK_LA,
 };
 #define N_FEAT (sizeof(feat_metric) / sizeof(feat_metric[0]))
+/* Names of the relative-churn features 14..16 as metrics. */
+static const char *const ratio_names[] = {"la/lt", "ld/lt", "la/nf"};
 
 /* Features that need the repository's history. */
 static int needs_history(size_t j)
@@ -62,7 +64,7 @@ int wf_risk_model_means(const struct wf_ml_model *m, double *mean)
     return 1;
 }
 
-static void factor_text(size_t j, double v, double x, char *buf, size_t cap)
+static void factor_text(size_t j, double v, char *buf, size_t cap)
 {
     switch (j) {
     case 0:
@@ -109,13 +111,13 @@ static void factor_text(size_t j, double v, double x, char *buf, size_t cap)
         snprintf(buf, cap, "its author made %.0f earlier commit(s) to these subsystems", v);
         break;
     case 14:
-        snprintf(buf, cap, "adds %.2f lines per existing line", expm1(x));
+        snprintf(buf, cap, "adds %.2f lines per line of the touched files", v);
         break;
     case 15:
-        snprintf(buf, cap, "deletes %.2f lines per existing line", expm1(x));
+        snprintf(buf, cap, "deletes %.2f lines per line of the touched files", v);
         break;
     default:
-        snprintf(buf, cap, "adds %.1f lines per file", expm1(x));
+        snprintf(buf, cap, "adds %.1f lines per file", v);
         break;
     }
 }
@@ -259,13 +261,14 @@ int wf_risk_assess(const struct wf_ml_model *m, const struct wf_risk_change_metr
             continue;
         struct wf_risk_factor *f = &all[na];
         *f = (struct wf_risk_factor){wf_risk_feature_name(fs, j),
-                                     wf_risk_metric_name(feat_metric[j]),
-                                     cm->c.m[feat_metric[j]],
+                                     j < 14 ? wf_risk_metric_name(feat_metric[j])
+                                            : ratio_names[j - 14],
+                                     j < 14 ? cm->c.m[feat_metric[j]] : expm1(x[j]),
                                      w * (x[j] - mean[j]),
                                      {0}};
         if (!(fabs(f->contribution) > 1e-9))
             continue;
-        factor_text(j, f->value, x[j], f->text, sizeof(f->text));
+        factor_text(j, f->value, f->text, sizeof(f->text));
         na++;
     }
     qsort(all, na, sizeof(all[0]), by_abs);
