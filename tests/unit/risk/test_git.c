@@ -380,6 +380,54 @@ static void test_change_metrics_and_score(void **state)
     wf_risk_change_metrics_cleanup(&cm);
 }
 
+/* Fails each allocation of mining and of a diff's metrics in turn: every
+ * failure is WF_ENOMEM with nothing written and nothing leaked (ASan). */
+static void test_alloc_failures(void **state)
+{
+    (void)state;
+    struct wf_risk_change_file files[N_DIFF];
+    struct wf_risk_repo *r;
+    int done = 0;
+    classify(files);
+    assert_int_equal(wf_risk_repo_open(dir, &r, NULL), WF_OK);
+    for (long k = 0; !done && k < 100000; k++) {
+        struct wf_risk_data d;
+        char *ids = NULL;
+        wf_risk_data_init(&d);
+        wf_alloc_fail_after(k);
+        int rc = wf_risk_repo_mine(r, NULL, &d, &ids, NULL);
+        wf_alloc_fail_after(-1);
+        if (rc == WF_OK) {
+            assert_int_equal(d.n, 6);
+            done = 1;
+        } else {
+            assert_int_equal(rc, WF_ENOMEM);
+            assert_null(d.rows);
+            assert_null(ids);
+        }
+        wf_free(ids);
+        wf_risk_data_cleanup(&d);
+    }
+    assert_true(done);
+    done = 0;
+    for (long k = 0; !done && k < 100000; k++) {
+        struct wf_risk_change_metrics cm;
+        memset(&cm, 0, sizeof(cm));
+        wf_alloc_fail_after(k);
+        int rc = wf_risk_repo_change_metrics(r, NULL, files, N_DIFF, "bob@example.com", NULL,
+                                             T0 + 60 * DAY, &cm, NULL);
+        wf_alloc_fail_after(-1);
+        if (rc == WF_OK)
+            done = 1;
+        else
+            assert_int_equal(rc, WF_ENOMEM);
+        assert_true(rc == WF_OK || cm.owners[0] == NULL);
+        wf_risk_change_metrics_cleanup(&cm);
+    }
+    assert_true(done);
+    wf_risk_repo_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -389,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_paths_and_messages),
         cmocka_unit_test(test_change_metrics_and_score),
+        cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
