@@ -173,8 +173,9 @@ static int szz_blame(git_repository *repo, const git_oid *parent, const char *pa
     return WF_OK;
 }
 
-/* Diffs commit c against its first parent into ch. With rows (mining), also
- * counts lt and, for a fix, blames its deleted lines. */
+/* Diffs commit c against its first parent into ch. When mining (need_lt),
+ * also counts lines added, deleted and lt and, for a fix (szz), blames its
+ * deleted lines; otherwise only the paths are filled. */
 static int commit_changes(git_repository *repo, git_commit *c, struct changes *ch, int need_lt,
                           int szz, size_t szz_max_files, const struct wf_risk__map *commit_ix,
                           struct wf_risk_data *rows)
@@ -210,7 +211,8 @@ static int commit_changes(git_repository *repo, git_commit *c, struct changes *c
         size_t adds = 0, dels = 0, n_dl = 0;
         int deleted = d->status == GIT_DELTA_DELETED;
         const char *path = deleted ? d->old_file.path : d->new_file.path;
-        if (git_patch_from_diff(&p, diff, i) < 0) {
+        /* the history state needs paths only: line counts cost a text diff */
+        if (need_lt && git_patch_from_diff(&p, diff, i) < 0) {
             rc = WF_EIO;
             break;
         }
