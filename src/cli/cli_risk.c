@@ -298,6 +298,13 @@ static void render_text(struct wf_buf *b, const struct wf_risk_assessment *a,
         (void)wf_buf_puts(b, "  changes a lockfile without its manifest\n");
     (void)wf_buf_appendf(b, "  test lines added: %zu, code lines added: %zu\n", a->test_added,
                          a->code_added);
+    if (cm->owners[0]) {
+        (void)wf_buf_puts(b, "owners (recent commits to the touched files):");
+        for (size_t i = 0; i < WF_RISK_MAX_OWNERS && cm->owners[i]; i++)
+            (void)wf_buf_appendf(b, "%s %s (%zu)", i ? "," : "", cm->owners[i],
+                                 cm->owner_commits[i]);
+        (void)wf_buf_putc(b, '\n');
+    }
     if (a->n_recs)
         (void)wf_buf_puts(b, "recommendations:\n");
     for (size_t i = 0; i < a->n_recs; i++)

@@ -301,10 +301,11 @@ int wf_risk_change_size_metrics(const struct wf_risk_change_file *files, size_t 
 
 /* ---- Repository history (libgit2) ------------------------------------------ */
 
-#define WF_RISK_MAX_COMMITS_DEFAULT 20000u /* commits walked unless told */
-#define WF_RISK_MAX_COMMITS 1000000u       /* hard cap on commits walked */
-#define WF_RISK_SZZ_MAX_FILES_DEFAULT 50u  /* fixes touching more files are skipped */
-#define WF_RISK_MAX_CHANGE_FILES 100000u   /* files of one commit considered */
+#define WF_RISK_MAX_COMMITS_DEFAULT 20000u           /* commits walked unless told */
+#define WF_RISK_MAX_COMMITS 1000000u                 /* hard cap on commits walked */
+#define WF_RISK_SZZ_MAX_FILES_DEFAULT 50u            /* fixes touching more files are skipped */
+#define WF_RISK_MAX_CHANGE_FILES 100000u             /* files of one commit considered */
+#define WF_RISK_MAX_HISTORY_KEYS (64u * 1024 * 1024) /* entries of one history hash map */
 
 struct wf_risk_repo; /* an open repository, opaque */
 

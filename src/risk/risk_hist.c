@@ -13,7 +13,7 @@
 
 #define YEAR_S 31557600 /* 365.25 days */
 #define DAY_S 86400.0
-#define MAP_MAX (64u * 1024 * 1024) /* entries of one map */
+#define MAP_MAX WF_RISK_MAX_HISTORY_KEYS
 
 static int vec_push(struct wf_risk__u32vec *v, uint32_t x)
 {

@@ -12,6 +12,7 @@
 #include <fnmatch.h>
 #include <math.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *base_name(const char *path)
 {
