@@ -332,7 +332,8 @@ void wf_risk_repo_free(struct wf_risk_repo *r);
  * docs/internals/risk.md). *out must be freshly initialised; rows come in
  * history order with line = position + 1. ids (optional) receives an owned
  * array of 41-byte hex commit ids, one per row (free with wf_free).
- * Errors: WF_EEMPTY (no commit), WF_EIO (libgit2), WF_ETOOBIG, WF_ENOMEM;
+ * Errors: WF_EEMPTY (no commit), WF_EIO or WF_ENOENT (libgit2), WF_ETOOBIG,
+ * WF_ENOMEM;
  * on error nothing is written. */
 int wf_risk_repo_mine(struct wf_risk_repo *r, const struct wf_risk_history_opts *o,
                       struct wf_risk_data *out, char **ids, struct wf_buf *err);

@@ -68,15 +68,17 @@ static int collect(git_repository *repo, const struct wf_risk_history_opts *o, g
     int rc = WF_OK, grc;
     if (max > WF_RISK_MAX_COMMITS)
         max = WF_RISK_MAX_COMMITS;
-    if ((grc = git_revwalk_new(&w, repo)) < 0 ||
-        (grc = git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME)) < 0 ||
-        (grc = git_revwalk_push_head(w)) < 0) {
-        rc = grc == GIT_EUNBORNBRANCH || grc == GIT_ENOTFOUND ? WF_EEMPTY
-                                                              : git_fail(grc, err, "cannot walk");
-        if (rc == WF_EEMPTY && err) {
+    if (git_repository_head_unborn(repo) == 1) {
+        if (err) {
             wf_buf_reset(err);
             (void)wf_buf_puts(err, "the repository has no commit");
         }
+        return WF_EEMPTY;
+    }
+    if ((grc = git_revwalk_new(&w, repo)) < 0 ||
+        (grc = git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME)) < 0 ||
+        (grc = git_revwalk_push_head(w)) < 0) {
+        rc = git_fail(grc, err, "cannot walk");
         goto out;
     }
     if (o && o->first_parent)

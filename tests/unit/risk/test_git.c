@@ -241,6 +241,25 @@ static void test_open_errors(void **state)
     assert_int_equal(wf_risk_repo_open("/nonexistent/wf-risk", &r, &err), WF_ENOENT);
     assert_null(r);
     assert_true(err.len > 0);
+
+    /* a repository without a commit has nothing to mine or to compare with */
+    char empty[96];
+    git_repository *repo;
+    snprintf(empty, sizeof(empty), "%s/empty", dir);
+    git_libgit2_init();
+    assert_int_equal(git_repository_init(&repo, empty, 0), 0);
+    git_repository_free(repo);
+    git_libgit2_shutdown();
+    struct wf_risk_data d;
+    struct wf_risk_change_metrics cm;
+    wf_risk_data_init(&d);
+    memset(&cm, 0, sizeof(cm));
+    assert_int_equal(wf_risk_repo_open(empty, &r, &err), WF_OK);
+    assert_int_equal(wf_risk_repo_mine(r, NULL, &d, NULL, &err), WF_EEMPTY);
+    assert_null(d.rows);
+    assert_int_equal(wf_risk_repo_change_metrics(r, NULL, NULL, 0, NULL, NULL, T0, &cm, &err),
+                     WF_EEMPTY);
+    wf_risk_repo_free(r);
     wf_buf_cleanup(&err);
 }
 
