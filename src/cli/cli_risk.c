@@ -42,8 +42,10 @@ static void usage(FILE *f)
             "  --first-parent       follow first parents only\n"
             "  --model FILE         a model from 'risk train' (default: the embedded one)\n"
             "  --format text|json   output of --diff (default text)\n"
-            "  --author EMAIL       author of the diff (default: user.email of --repo)\n"
-            "  --message TEXT       commit message of the diff (the fix metric)\n"
+            "  --author EMAIL       author of the diff (default: the diff's Author:/From:\n"
+            "                       header, else user.email of --repo)\n"
+            "  --message TEXT       commit message of the diff, for the fix metric (default:\n"
+            "                       the message of a `git show`/`format-patch` header)\n"
             "  --date SECONDS       time of the diff (default now)\n"
             "  -o, --output FILE    where 'train' writes the model (default risk.model) and\n"
             "                       'mine' the CSV (default -, stdout)\n"
@@ -319,11 +321,13 @@ static int do_diff(const struct opts *o)
     struct wf_risk_assessment a;
     struct wf_risk_repo *r = NULL;
     struct wf_ml_model *m = NULL;
-    struct wf_buf err, out;
+    struct wf_buf err, out, hdr_email, hdr_msg;
     char *text = NULL;
     size_t len, line = 0;
     int code = WF_CLI_EXIT_FAIL, rc;
 
+    wf_buf_init(&hdr_email, 1024);
+    wf_buf_init(&hdr_msg, 64u * 1024);
     wf_risk_diff_init(&d);
     memset(&cm, 0, sizeof(cm));
     wf_buf_init(&err, 4096);
@@ -349,14 +353,18 @@ static int do_diff(const struct opts *o)
         files[i] = (struct wf_risk_change_file){
             p, f->added, f->deleted, f->status == WF_RISK_DIFF_ADDED, wf_risk_path_class(p)};
     }
+    /* a `git show` / `git format-patch` header names the author and message */
+    (void)wf_risk_diff_header(text, len, &hdr_email, &hdr_msg);
+    const char *author = o->author ? o->author : (hdr_email.len ? hdr_email.p : NULL);
+    const char *message = o->message ? o->message : (hdr_msg.len ? hdr_msg.p : NULL);
     if (load_model(o->model, &m))
         goto out;
     int64_t now = o->date >= 0 ? o->date : (int64_t)time(NULL);
     if (o->repo) {
         if (open_repo(o->repo, &r))
             goto out;
-        rc = wf_risk_repo_change_metrics(r, &o->h, files, d.n_files, o->author, o->message, now,
-                                         &cm, &err);
+        rc = wf_risk_repo_change_metrics(r, &o->h, files, d.n_files, author, message, now, &cm,
+                                         &err);
         if (rc) {
             wf_cli__fail(WF_CLI_EXIT_FAIL, "risk", "'%s': %s", o->repo,
                          err.len ? err.p : wf_strerror(rc));
@@ -365,8 +373,8 @@ static int do_diff(const struct opts *o)
     } else {
         rc = wf_risk_change_size_metrics(files, d.n_files, &cm.c);
         cm.c.date = now;
-        cm.have_message = o->message != NULL;
-        cm.c.m[WF_RISK_FIX] = wf_risk_is_fix_message(o->message);
+        cm.have_message = message != NULL;
+        cm.c.m[WF_RISK_FIX] = wf_risk_is_fix_message(message);
     }
     if (!rc)
         rc = wf_risk_assess(m, &cm, files, d.n_files, &a);
@@ -388,6 +396,8 @@ out:
     wf_ml_model_free(m);
     wf_buf_cleanup(&err);
     wf_buf_cleanup(&out);
+    wf_buf_cleanup(&hdr_email);
+    wf_buf_cleanup(&hdr_msg);
     return code;
 }
 

@@ -261,6 +261,13 @@ const char *wf_risk_lock_manifest(const char *path);
  * change ("closes #12", "resolves JIRA-7", "issue #12"). The FIX metric and
  * the fix commits of SZZ. Thread-safe. */
 int wf_risk_is_fix_message(const char *msg);
+/* Reads the commit header `git show` or `git format-patch` puts before the
+ * first file of a diff (text borrowed): the author's e-mail ("Author:" or
+ * "From:" lines, first one wins) is appended to email, the message (the
+ * "Subject:" line and the four-space indented lines) to message. Nothing is
+ * appended for a bare diff. WF_ETOOBIG or WF_ENOMEM from the buffers.
+ * Thread-safe. */
+int wf_risk_diff_header(const char *text, size_t len, struct wf_buf *email, struct wf_buf *message);
 /* 1 when a line of code (borrowed view) carries nothing SZZ should blame:
  * blank, or only a comment (starting with //, #, slash-star, *, -- or ;). Thread-safe. */
 int wf_risk_szz_ignorable_line(struct wf_str line);

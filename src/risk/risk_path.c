@@ -254,3 +254,46 @@ int wf_risk_change_size_metrics(const struct wf_risk_change_file *files, size_t 
     c->m[WF_RISK_LD] = ld;
     return WF_OK;
 }
+
+/* ---- Commit headers of a diff ------------------------------------------------- */
+
+/* Appends the e-mail between '<' and '>' of a "Name <email>" value. */
+static int take_email(const char *p, const char *end, struct wf_buf *email)
+{
+    const char *lt = memchr(p, '<', (size_t)(end - p));
+    const char *gt = lt ? memchr(lt, '>', (size_t)(end - lt)) : NULL;
+    if (!gt || email->len)
+        return WF_OK;
+    return wf_buf_append(email, lt + 1, (size_t)(gt - lt - 1));
+}
+
+int wf_risk_diff_header(const char *text, size_t len, struct wf_buf *email, struct wf_buf *message)
+{
+    const char *p = text, *end = text + len;
+    int rc = WF_OK;
+    while (p < end && !rc) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        size_t n = (size_t)(le - p);
+        if (n && le[-1] == '\r')
+            n--;
+        if ((n >= 11 && strncmp(p, "diff --git ", 11) == 0) ||
+            (n >= 4 && strncmp(p, "--- ", 4) == 0))
+            break; /* the first file: the header is over */
+        if (n >= 8 && strncmp(p, "Author: ", 8) == 0)
+            rc = take_email(p + 8, p + n, email);
+        else if (n >= 6 && strncmp(p, "From: ", 6) == 0)
+            rc = take_email(p + 6, p + n, email);
+        else if (n >= 9 && strncmp(p, "Subject: ", 9) == 0)
+            rc = wf_buf_append(message, p + 9, n - 9);
+        else if (n >= 4 && strncmp(p, "    ", 4) == 0) {
+            /* `git show` indents the message by four spaces */
+            if (message->len)
+                rc = wf_buf_putc(message, '\n');
+            if (!rc)
+                rc = wf_buf_append(message, p + 4, n - 4);
+        }
+        p = nl ? nl + 1 : end;
+    }
+    return rc;
+}

@@ -113,6 +113,13 @@ assert any("Ask an owner" in r for r in j["recommendations"])
 assert "@" not in open(sys.argv[1]).read()
 PY
 
+# a format-patch header names the author and the message (fix)
+{ printf 'From 1234 Mon Sep 17 00:00:00 2001\nFrom: Carol <carol@example.com>\n'
+  printf 'Subject: [PATCH] fix #3: crash\n\n---\n'; cat "$TMP/change.diff"; } >"$TMP/change.patch"
+expect "patch with header" 0 "$BIN" risk --diff "$TMP/change.patch" --repo "$REPO" --format json
+has "fix from the subject" "$TMP/out" '"fix":1,'
+has "experience of the From: author" "$TMP/out" '"exp":13,'
+
 expect "mine" 0 "$BIN" risk mine --repo "$REPO" -o "$TMP/mined.csv"
 has "mined header" "$TMP/mined.csv" '^,_id,date,bug,__,ns,nd,nf,entrophy,la,ld,lt,fix,ndev,age,nuc,exp,rexp,sexp$'
 rows=$(($(wc -l <"$TMP/mined.csv") - 1))

@@ -295,6 +295,30 @@ static void test_paths_and_messages(void **state)
     assert_false(wf_risk_is_fix_message("issue tracker link"));
     assert_false(wf_risk_is_fix_message(NULL));
 
+    struct wf_buf email, msg;
+    wf_buf_init(&email, 256);
+    wf_buf_init(&msg, 256);
+    static const char show[] = "commit 5f3c0e1\nAuthor: Jane Doe <jane@example.com>\n"
+                               "Date:   Mon Nov 23 10:00:00 2026 +0000\n\n    fix #7: crash\n"
+                               "    on empty input\n\ndiff --git a/x b/x\n    not a message\n";
+    assert_int_equal(wf_risk_diff_header(show, strlen(show), &email, &msg), WF_OK);
+    assert_string_equal(email.p, "jane@example.com");
+    assert_string_equal(msg.p, "fix #7: crash\non empty input");
+    wf_buf_reset(&email);
+    wf_buf_reset(&msg);
+    static const char patch[] = "From 5f3c0e1 Mon Sep 17 00:00:00 2001\r\nFrom: Al <al@x.org>\r\n"
+                                "Subject: [PATCH] add cache\r\n\r\n---\r\n a | 1 +\r\n"
+                                "--- a/a\r\n+++ b/a\r\n";
+    assert_int_equal(wf_risk_diff_header(patch, strlen(patch), &email, &msg), WF_OK);
+    assert_string_equal(email.p, "al@x.org");
+    assert_string_equal(msg.p, "[PATCH] add cache");
+    wf_buf_reset(&email);
+    wf_buf_reset(&msg);
+    assert_int_equal(wf_risk_diff_header("--- a/a\n+++ b/a\n", 16, &email, &msg), WF_OK);
+    assert_int_equal(email.len + msg.len, 0);
+    wf_buf_cleanup(&email);
+    wf_buf_cleanup(&msg);
+
     assert_true(wf_risk_szz_ignorable_line(wf_str_c("   ")));
     assert_true(wf_risk_szz_ignorable_line(wf_str_c("  // note")));
     assert_true(wf_risk_szz_ignorable_line(wf_str_c("# comment")));
