@@ -257,12 +257,12 @@ static void render_json(struct wf_buf *b, const struct wf_risk_assessment *a,
     (void)wf_buf_appendf(b,
                          "],\"flags\":{\"ci\":%s,\"migration\":%s,\"auth\":%s,"
                          "\"lockfile_without_manifest\":%s},\"tests\":{\"test_lines_added\":%zu,"
-                         "\"code_lines_added\":%zu},\"owners\":[",
+                         "\"code_lines_added\":%zu,\"test_to_code_ratio\":%.3f},\"owners\":[",
                          a->flags & WF_RISK_PATH_CI ? "true" : "false",
                          a->flags & WF_RISK_PATH_MIGRATION ? "true" : "false",
                          a->flags & WF_RISK_PATH_AUTH ? "true" : "false",
                          a->flags & WF_RISK_PATH_LOCK ? "true" : "false", a->test_added,
-                         a->code_added);
+                         a->code_added, a->test_ratio);
     for (size_t i = 0; i < WF_RISK_MAX_OWNERS && cm->owners[i]; i++) {
         (void)wf_buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
         json_str(b, cm->owners[i]);
@@ -298,8 +298,8 @@ static void render_text(struct wf_buf *b, const struct wf_risk_assessment *a,
         (void)wf_buf_puts(b, "  touches authentication/cryptography code\n");
     if (a->flags & WF_RISK_PATH_LOCK)
         (void)wf_buf_puts(b, "  changes a lockfile without its manifest\n");
-    (void)wf_buf_appendf(b, "  test lines added: %zu, code lines added: %zu\n", a->test_added,
-                         a->code_added);
+    (void)wf_buf_appendf(b, "  test lines added: %zu, code lines added: %zu (ratio %.2f)\n",
+                         a->test_added, a->code_added, a->test_ratio);
     if (cm->owners[0]) {
         (void)wf_buf_puts(b, "owners (recent commits to the touched files):");
         for (size_t i = 0; i < WF_RISK_MAX_OWNERS && cm->owners[i]; i++)

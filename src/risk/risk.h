@@ -387,6 +387,7 @@ struct wf_risk_assessment {
     unsigned flags; /* WF_RISK_PATH_CI|MIGRATION|AUTH|LOCK bits touched; LOCK = lockfile
                        changed without its manifest */
     size_t test_added, code_added;    /* lines added to test files / other code files */
+    double test_ratio;                /* test_added / code_added, 0 when no code was added */
     char recs[WF_RISK_MAX_RECS][512]; /* recommendations, sentences */
     size_t n_recs;
 };

@@ -288,6 +288,7 @@ int wf_risk_assess(const struct wf_ml_model *m, const struct wf_risk_change_metr
         else if (fl & WF_RISK_PATH_CODE)
             a.code_added += files[i].added;
     }
+    a.test_ratio = a.code_added ? (double)a.test_added / (double)a.code_added : 0.0;
     recommend(&a, cm, files, n);
     *out = a;
     return WF_OK;

@@ -94,6 +94,7 @@ c = [abs(f["contribution"]) for f in j["factors"]]
 assert c == sorted(c, reverse=True)
 assert not {"lt", "ndev", "age", "nuc", "exp", "rexp", "sexp"} & {f["metric"] for f in j["factors"]}
 assert j["owners"] == [] and j["notes"] and j["recommendations"]
+assert j["tests"] == {"test_lines_added": 0, "code_lines_added": 2, "test_to_code_ratio": 0}
 PY
 
 expect "diff json with repo" 0 "$BIN" risk --diff "$TMP/change.diff" --repo "$REPO" --format json --date $((T0 + 50 * 86400))

@@ -391,6 +391,7 @@ static void test_change_metrics_and_score(void **state)
     assert_true(a.flags & WF_RISK_PATH_LOCK);
     assert_int_equal(a.test_added, 0);
     assert_int_equal(a.code_added, 53); /* a.c, c.c and the .sql file */
+    assert_true(a.test_ratio == 0.0);
     int tests = 0, owner = 0, ci = 0, lock = 0, mig = 0;
     for (size_t i = 0; i < a.n_recs; i++) {
         tests += strstr(a.recs[i], "Add tests") && strstr(a.recs[i], "src/a.c, src/c.c");
@@ -412,6 +413,7 @@ static void test_change_metrics_and_score(void **state)
     assert_int_equal(wf_risk_change_size_metrics(two, 2, &cm2.c), WF_OK);
     assert_int_equal(wf_risk_assess(m, &cm2, two, 2, &a), WF_OK);
     assert_false(a.flags & WF_RISK_PATH_LOCK);
+    assert_int_equal(a.code_added, 0); /* neither file is code */
     /* without history, no history factor is reported */
     static const char *const hist[] = {"lt",   "ndev", "age", "nuc",   "exp",
                                        "rexp", "sexp", "fix", "la/lt", "ld/lt"};
