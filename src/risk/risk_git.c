@@ -10,6 +10,7 @@
 #include "risk_int.h"
 
 #include <git2.h>
+#include <git2/sys/repository.h>
 #include <string.h>
 
 struct wf_risk_repo {
@@ -41,6 +42,13 @@ int wf_risk_repo_open(const char *path, struct wf_risk_repo **out, struct wf_buf
         wf_free(r);
         git_libgit2_shutdown();
         return rc;
+    }
+    /* libgit2 re-reads the configuration files for every diff (blame diffs
+     * once per commit it walks); an in-memory snapshot set once spares that */
+    git_config *snap = NULL;
+    if (git_repository_config_snapshot(&snap, r->repo) == 0) {
+        (void)git_repository_set_config(r->repo, snap);
+        git_config_free(snap);
     }
     *out = r;
     return WF_OK;
