@@ -4,8 +4,10 @@
  * per-commit change metrics (the 14 Kamei et al. metrics as CSV), feature
  * engineering, a time-ordered train/test split, logistic-regression models
  * trained with the ml module, and an exact rank-based ROC AUC. The scored
- * model and both literature baselines are evaluated on the same split.
- * Depends on util and ml.
+ * model and both literature baselines are evaluated on the same split. The
+ * metrics also come from a git repository (one history pass, SZZ labels),
+ * and a diff is scored with its factors and recommendations. Depends on
+ * util, ml and libgit2 (risk_git.c only).
  */
 #ifndef WF_RISK_H
 #define WF_RISK_H
