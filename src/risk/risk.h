@@ -4,8 +4,10 @@
  * per-commit change metrics (the 14 Kamei et al. metrics as CSV), feature
  * engineering, a time-ordered train/test split, logistic-regression models
  * trained with the ml module, and an exact rank-based ROC AUC. The scored
- * model and both literature baselines are evaluated on the same split.
- * Depends on util and ml.
+ * model and both literature baselines are evaluated on the same split. The
+ * metrics also come from a git repository (one history pass, SZZ labels),
+ * and a diff is scored with its factors and recommendations. Depends on
+ * util, ml and libgit2 (risk_git.c only).
  */
 #ifndef WF_RISK_H
 #define WF_RISK_H
@@ -235,5 +237,179 @@ void wf_risk_diff_cleanup(struct wf_risk_diff *d);
  * goes to err (optional) and *out is left empty. Thread-safe. */
 int wf_risk_diff_parse(const char *text, size_t len, struct wf_risk_diff *out, size_t *err_line,
                        struct wf_buf *err);
+
+/* ---- Paths and messages ------------------------------------------------- */
+
+/* What a changed path is, as bits of wf_risk_path_class. */
+enum wf_risk_path_flag {
+    WF_RISK_PATH_TEST = 1u << 0,      /* a test (tests/, test_x.py, x_test.go, x.spec.ts) */
+    WF_RISK_PATH_CI = 1u << 1,        /* CI configuration (.github/workflows/, Jenkinsfile) */
+    WF_RISK_PATH_MIGRATION = 1u << 2, /* schema migration (migrations/, *.sql, alembic) */
+    WF_RISK_PATH_AUTH = 1u << 3,      /* authentication, authorisation or cryptography */
+    WF_RISK_PATH_LOCK = 1u << 4,      /* a dependency lockfile (Cargo.lock, go.sum) */
+    WF_RISK_PATH_MANIFEST = 1u << 5,  /* a dependency manifest (Cargo.toml, go.mod) */
+    WF_RISK_PATH_CODE = 1u << 6       /* source code by extension (not docs or data) */
+};
+
+/* WF_RISK_PATH_* bits of a repository-relative path (borrowed). Pure,
+ * thread-safe. */
+unsigned wf_risk_path_class(const char *path);
+/* Manifest base name that goes with a lockfile's base name ("Cargo.lock" ->
+ * "Cargo.toml"), NULL when path is not a lockfile. Static string. */
+const char *wf_risk_lock_manifest(const char *path);
+/* 1 when a commit message says the change fixes a defect: one of the words
+ * fix, fixes, fixed, fixing, bugfix, bug, bugs, defect, defects, patch
+ * (case-insensitive, whole words), or an issue reference closed by the
+ * change ("closes #12", "resolves JIRA-7", "issue #12"). The FIX metric and
+ * the fix commits of SZZ. Thread-safe. */
+int wf_risk_is_fix_message(const char *msg);
+/* Reads the commit header `git show` or `git format-patch` puts before the
+ * first file of a diff (text borrowed): the author's e-mail ("Author:" or
+ * "From:" lines, first one wins) is appended to email, the message (the
+ * "Subject:" line and the four-space indented lines) to message. Nothing is
+ * appended for a bare diff. WF_ETOOBIG or WF_ENOMEM from the buffers.
+ * Thread-safe. */
+int wf_risk_diff_header(const char *text, size_t len, struct wf_buf *email, struct wf_buf *message);
+/* 1 when a line of code (borrowed view) carries nothing SZZ should blame:
+ * blank, or only a comment (starting with //, #, slash-star, *, -- or ;). Thread-safe. */
+int wf_risk_szz_ignorable_line(struct wf_str line);
+
+/* ---- Changes and their metrics --------------------------------------------- */
+
+#define WF_RISK_MAX_OWNERS 3u    /* owners reported for a change */
+#define WF_RISK_OWNER_RECENT 50u /* most recent commits per file counted for owners */
+
+/* One file of a change. */
+struct wf_risk_change_file {
+    const char *path; /* new path, or the old one when deleted (borrowed) */
+    size_t added, deleted;
+    int is_new;     /* 1 when the file did not exist before */
+    unsigned flags; /* WF_RISK_PATH_* of path */
+};
+
+/* The metrics of one change and what is known about them. */
+struct wf_risk_change_metrics {
+    struct wf_risk_commit c;          /* the 14 metrics, date; bug = 0 */
+    int have_history;                 /* 0: lt, ndev, age, nuc, exp, rexp, sexp unknown (0) */
+    int have_message;                 /* 0: fix unknown (0) */
+    char *owners[WF_RISK_MAX_OWNERS]; /* owned names, most commits first, NULL-padded */
+    size_t owner_commits[WF_RISK_MAX_OWNERS]; /* their recent commits to the files */
+};
+
+/* Frees the owners; accepts NULL. */
+void wf_risk_change_metrics_cleanup(struct wf_risk_change_metrics *cm);
+
+/* Fills the size and diffusion metrics (ns, nd, nf, entrophy, la, ld) of
+ * files[0..n) into *c (other metrics untouched). ns counts top-level
+ * directories (files at the root form one subsystem ""), nd the distinct
+ * parent directories, entrophy is -sum p log2 p over the files with
+ * p = (added + deleted of the file) / (added + deleted of the change),
+ * unnormalised as in the published data. Thread-safe. WF_ENOMEM. */
+int wf_risk_change_size_metrics(const struct wf_risk_change_file *files, size_t n,
+                                struct wf_risk_commit *c);
+
+/* ---- Repository history (libgit2) ------------------------------------------ */
+
+#define WF_RISK_MAX_COMMITS_DEFAULT 20000u           /* commits walked unless told */
+#define WF_RISK_MAX_COMMITS 1000000u                 /* hard cap on commits walked */
+#define WF_RISK_SZZ_MAX_FILES_DEFAULT 50u            /* fixes touching more files are skipped */
+#define WF_RISK_MAX_CHANGE_FILES 100000u             /* files of one commit considered */
+#define WF_RISK_MAX_HISTORY_KEYS (64u * 1024 * 1024) /* entries of one history hash map */
+
+struct wf_risk_repo; /* an open repository, opaque */
+
+struct wf_risk_history_opts {
+    size_t max_commits;   /* newest commits walked; 0 = WF_RISK_MAX_COMMITS_DEFAULT */
+    int first_parent;     /* 1: follow first parents only (merges diffed to parent 1) */
+    size_t szz_max_files; /* fixes touching more files are not blamed; 0 = default */
+};
+
+/* Opens the repository at path (a work tree or a bare repository, found
+ * like `git -C path`). Initialises libgit2 (reference counted; every open
+ * is balanced by wf_risk_repo_free, which shuts it down).
+ * Errors: WF_ENOENT (no repository), WF_EIO, WF_ENOMEM; message to err
+ * (optional). Returns owned (free with wf_risk_repo_free). Not thread-safe:
+ * one thread per repository. */
+int wf_risk_repo_open(const char *path, struct wf_risk_repo **out, struct wf_buf *err);
+/* Closes the repository; accepts NULL. */
+void wf_risk_repo_free(struct wf_risk_repo *r);
+
+/* Mines the history reachable from HEAD in one pass, oldest commit first:
+ * for every non-merge commit (merges too with first_parent) the 14 metrics
+ * against the history before it, then SZZ labels: bug = 1 for the commits
+ * that last touched a line a later fix deleted or changed (see
+ * docs/internals/risk.md). *out must be freshly initialised; rows come in
+ * history order with line = position + 1. ids (optional) receives an owned
+ * array of 41-byte hex commit ids, one per row (free with wf_free).
+ * Errors: WF_EEMPTY (no commit), WF_EIO or WF_ENOENT (libgit2), WF_ETOOBIG,
+ * WF_ENOMEM;
+ * on error nothing is written. */
+int wf_risk_repo_mine(struct wf_risk_repo *r, const struct wf_risk_history_opts *o,
+                      struct wf_risk_data *out, char **ids, struct wf_buf *err);
+
+/* Metrics of a change applied on top of HEAD: the size metrics from files,
+ * the history metrics (lt from HEAD's blobs, ndev, age, nuc, exp, rexp,
+ * sexp, owners) from one walk of the history reachable from HEAD. author_email
+ * (may be NULL: the repository's user.email, else unknown) and message (may
+ * be NULL: fix unknown) borrowed; now is the change's time (seconds).
+ * *out must be zeroed; cleanup with wf_risk_change_metrics_cleanup.
+ * Errors: WF_EIO, WF_EEMPTY (no commit), WF_ETOOBIG, WF_ENOMEM. */
+int wf_risk_repo_change_metrics(struct wf_risk_repo *r, const struct wf_risk_history_opts *o,
+                                const struct wf_risk_change_file *files, size_t n,
+                                const char *author_email, const char *message, int64_t now,
+                                struct wf_risk_change_metrics *out, struct wf_buf *err);
+
+/* Writes rows (and ids, optional) as a CSV with the columns of the
+ * published data: ",_id,date,bug,__,ns,...,sexp" (index, commit id, date,
+ * bug, a copy of bug, the 14 metrics). Appends to out; WF_ETOOBIG, WF_ENOMEM. */
+int wf_risk_csv_write(const struct wf_risk_data *d, const char *ids, struct wf_buf *out);
+
+/* ---- Scoring a change -------------------------------------------------------- */
+
+#define WF_RISK_MAX_FACTORS 8u  /* factors reported */
+#define WF_RISK_MAX_RECS 8u     /* recommendations reported */
+#define WF_RISK_MAX_UNTESTED 5u /* code files named in the tests recommendation */
+
+/* One factor: a feature of the model and what it adds to the log-odds. */
+struct wf_risk_factor {
+    const char *name;    /* feature name ("log1p_la"), static */
+    const char *metric;  /* metric it comes from ("la"), static */
+    double value;        /* the metric's raw value */
+    double contribution; /* coefficient x (feature - training mean) */
+    char text[160];      /* a sentence: "adds 812 lines" */
+};
+
+/* What wf_risk_assess found. */
+struct wf_risk_assessment {
+    double probability; /* the model's probability that the change induces a defect */
+    int score;          /* round(100 x probability), 0..100 */
+    int have_history;   /* copied from the metrics */
+    struct wf_risk_factor factors[WF_RISK_MAX_FACTORS]; /* by |contribution|, largest first */
+    size_t n_factors;
+    unsigned flags; /* WF_RISK_PATH_CI|MIGRATION|AUTH|LOCK bits touched; LOCK = lockfile
+                       changed without its manifest */
+    size_t test_added, code_added;    /* lines added to test files / other code files */
+    double test_ratio;                /* test_added / code_added, 0 when no code was added */
+    char recs[WF_RISK_MAX_RECS][512]; /* recommendations, sentences */
+    size_t n_recs;
+};
+
+/* Default change-risk model compiled into the binary (models/risk.model).
+ * Returns owned (free with wf_ml_model_free); WF_EFORMAT, WF_ENOMEM. */
+int wf_risk_default_model(struct wf_ml_model **out);
+
+/* Scores a change: metrics cm (borrowed; unknown history and fix features
+ * are set to the training mean so they contribute nothing), files (borrowed)
+ * for the path factors and recommendations, model m (a JIT model from
+ * wf_risk_train). WF_EFORMAT when m is not a JIT risk model. Thread-safe. */
+int wf_risk_assess(const struct wf_ml_model *m, const struct wf_risk_change_metrics *cm,
+                   const struct wf_risk_change_file *files, size_t n,
+                   struct wf_risk_assessment *out);
+
+/* Training means of the JIT features, read from the model's trained_on
+ * ("... mean=v0,v1,...", written by wf_risk_train). Writes WF_RISK_MAX_FEATS
+ * values; 0 for a model without them (then contributions are relative to
+ * the empty change). Returns 1 when the means were found. */
+int wf_risk_model_means(const struct wf_ml_model *m, double *mean);
 
 #endif

@@ -301,3 +301,22 @@ out:
     *out = d;
     return WF_OK;
 }
+
+int wf_risk_csv_write(const struct wf_risk_data *d, const char *ids, struct wf_buf *out)
+{
+    int rc = wf_buf_puts(out, ",_id,date,bug,__");
+    for (unsigned k = 0; k < WF_RISK_N_METRICS && !rc; k++)
+        rc = wf_buf_appendf(out, ",%s", metric_names[k]);
+    if (!rc)
+        rc = wf_buf_putc(out, '\n');
+    for (size_t i = 0; i < d->n && !rc; i++) {
+        const struct wf_risk_commit *c = &d->rows[i];
+        rc = wf_buf_appendf(out, "%zu,%s,%lld,%d,%d", i, ids ? ids + i * 41 : "",
+                            (long long)c->date, c->bug != 0, c->bug != 0);
+        for (unsigned k = 0; k < WF_RISK_N_METRICS && !rc; k++)
+            rc = wf_buf_appendf(out, ",%.17g", c->m[k]);
+        if (!rc)
+            rc = wf_buf_putc(out, '\n');
+    }
+    return rc;
+}

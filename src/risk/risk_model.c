@@ -209,6 +209,19 @@ int wf_risk_train(const struct wf_risk_commit *rows, size_t n, enum wf_risk_feat
     rc = wf_ml_model_new(2, class_names, HASH_BITS, featset_versions[fs], &m);
     if (rc)
         goto out;
+    /* The training means let wf_risk_assess express each feature's share of
+     * the log-odds and neutralise unknown metrics (wf_risk_model_means). */
+    struct wf_buf prov;
+    wf_buf_init(&prov, 64u * WF_RISK_MAX_FEATS);
+    rc = wf_buf_puts(&prov, "mean=");
+    for (size_t j = 0; j < nf && !rc; j++)
+        rc = wf_buf_appendf(&prov, "%s%.9g", j ? "," : "", mean[j]);
+    m->trained_on = rc ? NULL : wf_buf_detach(&prov);
+    wf_buf_cleanup(&prov);
+    if (!rc && !m->trained_on)
+        rc = WF_ENOMEM;
+    if (rc)
+        goto out;
     struct wf_ml_train_opts o = {TRAIN_EPOCHS, TRAIN_LR, TRAIN_L2, TRAIN_SEED};
     rc = wf_ml_train(m, ex, n, &o);
     if (rc)
