@@ -226,93 +226,6 @@ static int load_model(const char *path, struct wf_ml_model **m)
     return WF_CLI_EXIT_OK;
 }
 
-static void json_str(struct wf_buf *b, const char *s)
-{
-    (void)wf_buf_putc(b, '"');
-    (void)wf_buf_json_escape(b, s, strlen(s));
-    (void)wf_buf_putc(b, '"');
-}
-
-static const char *const unknown_note =
-    "history unknown (no --repo): lt, ndev, age, nuc, exp, rexp and sexp are set to the "
-    "training mean and contribute nothing; the score reflects the diff alone";
-
-static void render_json(struct wf_buf *b, const struct wf_risk_assessment *a,
-                        const struct wf_risk_change_metrics *cm)
-{
-    (void)wf_buf_appendf(b, "{\"score\":%d,\"probability\":%.4f,\"history\":%s,\"metrics\":{",
-                         a->score, a->probability, cm->have_history ? "true" : "false");
-    for (unsigned k = 0; k < WF_RISK_N_METRICS; k++)
-        (void)wf_buf_appendf(b, "%s\"%s\":%.6g", k ? "," : "", wf_risk_metric_name(k), cm->c.m[k]);
-    (void)wf_buf_puts(b, "},\"factors\":[");
-    for (size_t i = 0; i < a->n_factors; i++) {
-        const struct wf_risk_factor *f = &a->factors[i];
-        (void)wf_buf_appendf(b,
-                             "%s{\"feature\":\"%s\",\"metric\":\"%s\",\"value\":%.6g,"
-                             "\"contribution\":%.4f,\"text\":",
-                             i ? "," : "", f->name, f->metric, f->value, f->contribution);
-        json_str(b, f->text);
-        (void)wf_buf_putc(b, '}');
-    }
-    (void)wf_buf_appendf(b,
-                         "],\"flags\":{\"ci\":%s,\"migration\":%s,\"auth\":%s,"
-                         "\"lockfile_without_manifest\":%s},\"tests\":{\"test_lines_added\":%zu,"
-                         "\"code_lines_added\":%zu,\"test_to_code_ratio\":%.3f},\"owners\":[",
-                         a->flags & WF_RISK_PATH_CI ? "true" : "false",
-                         a->flags & WF_RISK_PATH_MIGRATION ? "true" : "false",
-                         a->flags & WF_RISK_PATH_AUTH ? "true" : "false",
-                         a->flags & WF_RISK_PATH_LOCK ? "true" : "false", a->test_added,
-                         a->code_added, a->test_ratio);
-    for (size_t i = 0; i < WF_RISK_MAX_OWNERS && cm->owners[i]; i++) {
-        (void)wf_buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
-        json_str(b, cm->owners[i]);
-        (void)wf_buf_appendf(b, ",\"recent_commits\":%zu}", cm->owner_commits[i]);
-    }
-    (void)wf_buf_puts(b, "],\"recommendations\":[");
-    for (size_t i = 0; i < a->n_recs; i++) {
-        if (i)
-            (void)wf_buf_putc(b, ',');
-        json_str(b, a->recs[i]);
-    }
-    (void)wf_buf_puts(b, "],\"notes\":[");
-    if (!cm->have_history)
-        json_str(b, unknown_note);
-    (void)wf_buf_puts(b, "]}\n");
-}
-
-static void render_text(struct wf_buf *b, const struct wf_risk_assessment *a,
-                        const struct wf_risk_change_metrics *cm)
-{
-    (void)wf_buf_appendf(b, "risk score: %d/100 (probability %.3f)\n", a->score, a->probability);
-    if (!cm->have_history)
-        (void)wf_buf_appendf(b, "note: %s\n", unknown_note);
-    (void)wf_buf_puts(b, "factors (contribution to the log-odds):\n");
-    for (size_t i = 0; i < a->n_factors; i++)
-        (void)wf_buf_appendf(b, "  %+.2f  %s=%.6g: %s\n", a->factors[i].contribution,
-                             a->factors[i].metric, a->factors[i].value, a->factors[i].text);
-    if (a->flags & WF_RISK_PATH_CI)
-        (void)wf_buf_puts(b, "  touches CI configuration\n");
-    if (a->flags & WF_RISK_PATH_MIGRATION)
-        (void)wf_buf_puts(b, "  touches a database migration\n");
-    if (a->flags & WF_RISK_PATH_AUTH)
-        (void)wf_buf_puts(b, "  touches authentication/cryptography code\n");
-    if (a->flags & WF_RISK_PATH_LOCK)
-        (void)wf_buf_puts(b, "  changes a lockfile without its manifest\n");
-    (void)wf_buf_appendf(b, "  test lines added: %zu, code lines added: %zu (ratio %.2f)\n",
-                         a->test_added, a->code_added, a->test_ratio);
-    if (cm->owners[0]) {
-        (void)wf_buf_puts(b, "owners (recent commits to the touched files):");
-        for (size_t i = 0; i < WF_RISK_MAX_OWNERS && cm->owners[i]; i++)
-            (void)wf_buf_appendf(b, "%s %s (%zu)", i ? "," : "", cm->owners[i],
-                                 cm->owner_commits[i]);
-        (void)wf_buf_putc(b, '\n');
-    }
-    if (a->n_recs)
-        (void)wf_buf_puts(b, "recommendations:\n");
-    for (size_t i = 0; i < a->n_recs; i++)
-        (void)wf_buf_appendf(b, "  - %s\n", a->recs[i]);
-}
-
 static int do_diff(const struct opts *o)
 {
     struct wf_risk_diff d;
@@ -343,15 +256,9 @@ static int do_diff(const struct opts *o)
                      err.len ? err.p : wf_strerror(rc));
         goto out;
     }
-    if (d.n_files && !(files = wf_calloc(d.n_files, sizeof(*files)))) {
+    if (wf_risk_diff_files(&d, &files) != WF_OK) {
         wf_cli__fail(WF_CLI_EXIT_FAIL, "risk", "%s", wf_strerror(WF_ENOMEM));
         goto out;
-    }
-    for (size_t i = 0; i < d.n_files; i++) {
-        const struct wf_risk_diff_file *f = &d.files[i];
-        const char *p = f->new_path ? f->new_path : f->old_path;
-        files[i] = (struct wf_risk_change_file){
-            p, f->added, f->deleted, f->status == WF_RISK_DIFF_ADDED, wf_risk_path_class(p)};
     }
     /* a `git show` / `git format-patch` header names the author and message */
     (void)wf_risk_diff_header(text, len, &hdr_email, &hdr_msg);
@@ -383,9 +290,9 @@ static int do_diff(const struct opts *o)
         goto out;
     }
     if (o->json)
-        render_json(&out, &a, &cm);
+        wf_risk_report_json(&a, &cm, &out);
     else
-        render_text(&out, &a, &cm);
+        wf_risk_report_text(&a, &cm, &out);
     code = write_out("-", &out);
 out:
     wf_free(text);

@@ -394,6 +394,20 @@ struct wf_risk_assessment {
     size_t n_recs;
 };
 
+/* The files of a parsed diff as a change (paths borrowed from d): an owned
+ * array of d->n_files entries (free with wf_free; NULL when empty) in
+ * *out. WF_ENOMEM. */
+int wf_risk_diff_files(const struct wf_risk_diff *d, struct wf_risk_change_file **out);
+
+/* Appends the assessment a of the change cm as one JSON object (score,
+ * probability, history, metrics, factors, flags, tests, owners,
+ * recommendations, notes; docs/internals/risk.md) or as the human report.
+ * Errors from out: WF_ENOMEM, WF_ETOOBIG. Thread-safe. */
+int wf_risk_report_json(const struct wf_risk_assessment *a, const struct wf_risk_change_metrics *cm,
+                        struct wf_buf *out);
+int wf_risk_report_text(const struct wf_risk_assessment *a, const struct wf_risk_change_metrics *cm,
+                        struct wf_buf *out);
+
 /* Default change-risk model compiled into the binary (models/risk.model).
  * Returns owned (free with wf_ml_model_free); WF_EFORMAT, WF_ENOMEM. */
 int wf_risk_default_model(struct wf_ml_model **out);

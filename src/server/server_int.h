@@ -14,6 +14,7 @@
 #include <pthread.h>
 
 #include "http/http.h"
+#include "ml/ml.h"
 #include "provider/provider.h"
 #include "queue/queue.h"
 #include "redact/redact.h"
@@ -116,6 +117,7 @@ struct wf_server__ctx {
     struct wf_http_server *http;
     struct wf_server__limiter *limiter;
     struct wf_server__metrics *metrics;
+    struct wf_ml_model *risk_model; /* the default change-risk model */
     struct wf_provider_config provider;
     struct wf_redact_config redact_cfg; /* redaction options (defaults or the config file) */
     pthread_mutex_t pool_mu;            /* guards pool */
@@ -173,6 +175,14 @@ void wf_server__h_triage(struct wf_http_req *req, struct wf_http_resp *resp, voi
 void wf_server__h_jobs(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
 void wf_server__h_review(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
 void wf_server__h_reviews(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_risk(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+
+struct wf_risk_diff;
+/* The change-risk report of a parsed diff (diff metrics only: the service
+ * has no clone of the repository) with the default model, as JSON or text,
+ * appended to out; *score (optional) gets 0-100. Thread-safe. */
+int wf_server__risk_report(struct wf_server__ctx *c, const struct wf_risk_diff *d,
+                           const char *message, int text, struct wf_buf *out, int *score);
 
 /* Triages a stored build's log and stores the failure (server_worker.c).
  * Fetches the log from the provider first when none is stored and a token

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "llm/llm.h"
+#include "risk/risk.h"
 #include "server/server_int.h"
 
 static int open_store(const char *url, struct wf_store **st, struct wf_buf *err)
@@ -157,7 +158,8 @@ int wf_server_run(const struct wf_server_config *cfg)
                                300000};
     if (wf_queue_new(c.store, &qo, &c.queue) != WF_OK ||
         wf_server__limiter_new(cfg->rate_limit, cfg->rate_burst, 100000, &c.limiter) != WF_OK ||
-        wf_server__metrics_new(&c.metrics) != WF_OK) {
+        wf_server__metrics_new(&c.metrics) != WF_OK ||
+        wf_risk_default_model(&c.risk_model) != WF_OK) {
         fprintf(stderr, "workflowai: serve: out of memory\n");
         goto out;
     }
@@ -222,6 +224,7 @@ out:
     wf_store_close(c.store); /* flushes the last group commit */
     wf_server__limiter_free(c.limiter);
     wf_server__metrics_free(c.metrics);
+    wf_ml_model_free(c.risk_model);
     for (size_t i = 0; i < c.n_pool; i++)
         wf_redact_free(c.pool[i]);
     wf_redact_config_cleanup(&c.redact_cfg);

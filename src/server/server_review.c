@@ -13,6 +13,89 @@
 
 #define REVIEW_MAX_DIFF_BYTES (16u * 1024 * 1024)
 
+int wf_server__risk_report(struct wf_server__ctx *c, const struct wf_risk_diff *d,
+                           const char *message, int text, struct wf_buf *out, int *score)
+{
+    struct wf_risk_change_file *files = NULL;
+    struct wf_risk_change_metrics cm;
+    struct wf_risk_assessment a;
+    memset(&cm, 0, sizeof(cm));
+    /* the service has no clone of the repository: the score is the diff's */
+    int rc = wf_risk_diff_files(d, &files);
+    if (!rc)
+        rc = wf_risk_change_size_metrics(files, d->n_files, &cm.c);
+    if (!rc) {
+        cm.c.date = wf_store_now_ms() / 1000;
+        cm.have_message = message != NULL;
+        cm.c.m[WF_RISK_FIX] = wf_risk_is_fix_message(message);
+        rc = wf_risk_assess(c->risk_model, &cm, files, d->n_files, &a);
+    }
+    if (!rc)
+        rc = text ? wf_risk_report_text(&a, &cm, out) : wf_risk_report_json(&a, &cm, out);
+    if (!rc && score)
+        *score = a.score;
+    wf_free(files);
+    wf_risk_change_metrics_cleanup(&cm);
+    return rc;
+}
+
+/* Reads and parses the diff of a request; answers 4xx itself and returns
+ * non-zero when it cannot. */
+static int request_diff(struct wf_http_req *req, struct wf_http_resp *resp, char **text,
+                        struct wf_risk_diff *d)
+{
+    size_t len = 0, err_line = 0;
+    struct wf_buf err;
+    wf_buf_init(&err, 1024);
+    int rc = wf_http_req_body(req, REVIEW_MAX_DIFF_BYTES, text, &len);
+    if (rc != WF_OK) {
+        wf_http_resp_error(resp, req, wf_err_http_status(rc), "bad_body", "%s", wf_strerror(rc));
+    } else if ((rc = wf_risk_diff_parse(*text, len, d, &err_line, &err)) != WF_OK) {
+        if (rc == WF_ETOOBIG)
+            wf_http_resp_error(resp, req, 413, "too_large", "%s",
+                               err.p ? err.p : "the diff exceeds a limit");
+        else
+            wf_http_resp_error(resp, req, 400, "bad_diff", "diff line %zu: %s", err_line,
+                               err.p ? err.p : wf_strerror(rc));
+    } else if (d->n_files == 0) {
+        rc = WF_EEMPTY;
+        wf_http_resp_error(resp, req, 422, "empty_diff",
+                           "no file diff found (expected `git diff` or `diff -u` output)");
+    }
+    wf_buf_cleanup(&err);
+    return rc;
+}
+
+void wf_server__h_risk(struct wf_http_req *req, struct wf_http_resp *resp, void *ud)
+{
+    struct wf_server__ctx *c = ud;
+    char fmt[16], message[4096];
+    int q = wf_http_req_query(req, "format", fmt, sizeof fmt);
+    int text = q == 1 && strcmp(fmt, "text") == 0;
+    if (q < 0 || (q == 1 && !text && strcmp(fmt, "json") != 0)) {
+        wf_http_resp_error(resp, req, 400, "bad_query", "format must be json or text");
+        return;
+    }
+    int qm = wf_http_req_query(req, "message", message, sizeof message);
+    if (qm < 0) {
+        wf_http_resp_error(resp, req, 400, "bad_query", "message is too long or badly encoded");
+        return;
+    }
+    char *body = NULL;
+    struct wf_risk_diff d;
+    wf_risk_diff_init(&d);
+    if (request_diff(req, resp, &body, &d) == WF_OK) {
+        resp->status = 200;
+        resp->content_type = text ? "text/plain; charset=utf-8" : "application/json";
+        int rc = wf_server__risk_report(c, &d, qm == 1 ? message : NULL, text, &resp->body, NULL);
+        if (rc != WF_OK)
+            wf_http_resp_error(resp, req, wf_err_http_status(rc), "risk_failed", "%s",
+                               wf_strerror(rc));
+    }
+    wf_risk_diff_cleanup(&d);
+    wf_free(body);
+}
+
 void wf_server__h_review(struct wf_http_req *req, struct wf_http_resp *resp, void *ud)
 {
     (void)ud;
@@ -25,30 +108,14 @@ void wf_server__h_review(struct wf_http_req *req, struct wf_http_resp *resp, voi
         return;
     }
     char *text = NULL;
-    size_t len = 0, err_line = 0;
     struct wf_risk_diff d;
     struct wf_review_result res;
     struct wf_reviewer *rv = NULL;
-    struct wf_buf err;
-    wf_buf_init(&err, 1024);
     wf_risk_diff_init(&d);
     wf_review_result_init(&res);
-    int rc = wf_http_req_body(req, REVIEW_MAX_DIFF_BYTES, &text, &len);
-    if (rc != WF_OK) {
-        wf_http_resp_error(resp, req, wf_err_http_status(rc), "bad_body", "%s", wf_strerror(rc));
+    if (request_diff(req, resp, &text, &d) != WF_OK)
         goto out;
-    }
-    rc = wf_risk_diff_parse(text, len, &d, &err_line, &err);
-    if (rc != WF_OK) {
-        if (rc == WF_ETOOBIG)
-            wf_http_resp_error(resp, req, 413, "too_large", "%s",
-                               err.p ? err.p : "the diff exceeds a limit");
-        else
-            wf_http_resp_error(resp, req, 400, "bad_diff", "diff line %zu: %s", err_line,
-                               err.p ? err.p : wf_strerror(rc));
-        goto out;
-    }
-    rc = wf_review_new(NULL, &rv);
+    int rc = wf_review_new(NULL, &rv);
     if (rc == WF_OK)
         rc = wf_review_run(rv, &d, &res);
     if (rc == WF_OK) {
@@ -66,7 +133,6 @@ out:
     wf_review_result_cleanup(&res);
     wf_risk_diff_cleanup(&d);
     wf_free(text);
-    wf_buf_cleanup(&err);
 }
 
 void wf_server__h_reviews(struct wf_http_req *req, struct wf_http_resp *resp, void *ud)

@@ -29,6 +29,7 @@ static const struct wf_http_route routes[] = {
     {WF_HTTP_GET,  "/v1/jobs",              wf_server__h_jobs,            0, 0, "jobs"},
     {WF_HTTP_POST, "/v1/review",            wf_server__h_review,          WF_HTTP_ROUTE_SPOOL, 16u << 20, "review"},
     {WF_HTTP_GET,  "/v1/reviews",           wf_server__h_reviews,         0, 0, "reviews_list"},
+    {WF_HTTP_POST, "/v1/risk",              wf_server__h_risk,            WF_HTTP_ROUTE_SPOOL, 16u << 20, "risk"},
 };
 /* clang-format on */
 

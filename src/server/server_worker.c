@@ -138,8 +138,8 @@ static int diff_chunk(void *ud, const char *p, size_t n)
 
 /* Posts the findings that point at a line as inline comments. */
 static int post_review(struct wf_server__ctx *c, const char *provider, const char *repo,
-                       const char *number, const char *sha, const struct wf_review_result *res,
-                       struct wf_buf *err)
+                       const char *number, const char *sha, int score,
+                       const struct wf_review_result *res, struct wf_buf *err)
 {
     struct wf_buf summary;
     wf_buf_init(&summary, 4096);
@@ -168,9 +168,9 @@ static int post_review(struct wf_server__ctx *c, const char *provider, const cha
     }
     if (!rc)
         rc = wf_buf_appendf(&summary,
-                            "WorkflowAI review of %.12s: %zu finding(s): %zu error, %zu warning, "
-                            "%zu note.",
-                            sha, res->n, res->n_by_sev[WF_REVIEW_ERROR],
+                            "WorkflowAI review of %.12s: change risk %d/100; %zu finding(s): "
+                            "%zu error, %zu warning, %zu note.",
+                            sha, score, res->n, res->n_by_sev[WF_REVIEW_ERROR],
                             res->n_by_sev[WF_REVIEW_WARNING], res->n_by_sev[WF_REVIEW_NOTE]);
     if (!rc)
         rc = wf_provider_post_review(&c->provider, provider, repo, number, summary.p, cs, n, err);
@@ -219,20 +219,38 @@ int wf_server__review_pr(struct wf_server__ctx *c, const char *tenant, const cha
         lo.llm = &lc;
         rc = wf_review_llm(&lo, &d, &res);
     }
+    /* the stored report: {"risk": <risk report>, "review": <findings>} */
+    int score = -1;
+    if (!rc)
+        rc = wf_buf_puts(&report, "{\"risk\":");
+    if (!rc)
+        rc = wf_server__risk_report(c, &d, NULL, 0, &report, &score);
+    if (!rc)
+        rc = wf_buf_puts(&report, ",\"review\":");
     if (!rc)
         rc = wf_review_write(&res, WF_REVIEW_FMT_JSON, &report);
+    if (!rc)
+        rc = wf_buf_putc(&report, '}');
     if (rc)
         goto out;
     struct wf_buf perr;
     wf_buf_init(&perr, 1024);
-    int posted = post_review(c, provider, repo, number, sha, &res, &perr) == WF_OK;
+    int posted = post_review(c, provider, repo, number, sha, score, &res, &perr) == WF_OK;
     if (!posted)
         wf_server__log(c, WF_LOG_WARN, "review_not_posted",
                        json_pack("{s:s,s:s,s:s}", "repo", repo, "number", number, "error",
                                  perr.p ? perr.p : "unknown"));
     wf_buf_cleanup(&perr);
-    struct wf_store_review r = {tenant, provider,   repo,     number, sha,
-                                -1.0,   (int)res.n, report.p, posted, wf_store_now_ms()};
+    struct wf_store_review r = {.tenant = tenant,
+                                .provider = provider,
+                                .repo = repo,
+                                .number = number,
+                                .sha = sha,
+                                .score = score,
+                                .n_findings = (int)res.n,
+                                .report_json = report.p,
+                                .posted = posted,
+                                .created_ms = wf_store_now_ms()};
     rc = wf_store_review_put(c->store, &r, NULL);
 out:
     wf_review_free(rv);

@@ -342,7 +342,9 @@ def main():
           reviews[0]["sha"].startswith("c0ffee"), reviews)
     if reviews:
         check("stored review names the strcpy line",
-              "c-dangerous-call" in json.dumps(reviews[0]["report"]), reviews[0]["report"])
+              "c-dangerous-call" in json.dumps(reviews[0]["report"]["review"]), reviews[0]["report"])
+        check("stored review carries the change risk", 0 <= reviews[0]["score"] <= 100 and
+              reviews[0]["report"]["risk"]["score"] == reviews[0]["score"], reviews[0])
         check("review posted to the provider", reviews[0]["posted"] is True, reviews[0])
     fake_reqs = json.loads(subprocess.run(
         ["curl", "-s", "http://127.0.0.1:%s/_requests" % fake_port],
@@ -361,6 +363,30 @@ def main():
               not any(cm["line"] == 1 for cm in doc["comments"]), doc)
     r = s.request("GET", "/v1/reviews?repo=octo-org/widgets", headers=B)
     check("other tenant sees no reviews", r.status == 200 and r.json()["items"] == [], r)
+
+    # ---- change risk of a diff over HTTP
+    big = "".join("diff --git a/svc%d/f.c b/svc%d/f.c\n--- a/svc%d/f.c\n+++ b/svc%d/f.c\n"
+                  "@@ -1,1 +1,%d @@\n ctx\n%s" % (i, i, i, i, 41, "+x = 1;\n" * 40)
+                  for i in range(12))
+    small = ("diff --git a/README.md b/README.md\n--- a/README.md\n+++ b/README.md\n"
+             "@@ -1 +1,2 @@\n title\n+one line\n")
+    rb = s.request("POST", "/v1/risk", big.encode(), A)
+    rs = s.request("POST", "/v1/risk?message=fix%20typo", small.encode(), A)
+    check("risk of a diff", rb.status == 200 and rs.status == 200 and
+          set(["score", "factors", "recommendations"]) <= set(rb.json()), (rb, rs))
+    if rb.status == 200 and rs.status == 200:
+        check("a 12-file 480-line change scores above a one-line fix",
+              rb.json()["score"] > rs.json()["score"], (rb.json()["score"], rs.json()["score"]))
+        check("risk factors name what drives the score",
+              rb.json()["factors"] and rb.json()["factors"][0]["text"], rb.json()["factors"])
+        check("history is said to be unknown", rb.json()["history"] is False and
+              rb.json()["notes"], rb.json())
+    r = s.request("POST", "/v1/risk?format=text", small.encode(), A)
+    check("risk as text", r.status == 200 and b"risk score" in r.body, r)
+    r = s.request("POST", "/v1/risk", b"@@ garbage", A)
+    check("risk of text that holds no diff 422", r.status == 422, r)
+    r = s.request("POST", "/v1/risk", b"diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n", A)
+    check("risk of a malformed diff 400", r.status == 400 and "line" in r.json()["error"]["message"], r)
 
     # ---- review of a diff over HTTP
     diff = ("diff --git a/src/net.c b/src/net.c\n--- a/src/net.c\n+++ b/src/net.c\n"
