@@ -171,6 +171,10 @@ void wf_server__h_failure(struct wf_http_req *req, struct wf_http_resp *resp, vo
 void wf_server__h_signatures(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
 void wf_server__h_triage(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
 void wf_server__h_jobs(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_dora(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_report_weekly(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_events_deployments(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_events_incidents(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
 
 /* Triages a stored build's log and stores the failure (server_worker.c).
  * Fetches the log from the provider first when none is stored and a token

@@ -27,6 +27,10 @@ static const struct wf_http_route routes[] = {
     {WF_HTTP_GET,  "/v1/signatures",        wf_server__h_signatures,      0, 0, "signatures_list"},
     {WF_HTTP_POST, "/v1/triage",            wf_server__h_triage,          WF_HTTP_ROUTE_SPOOL, WF_LIMIT_LOG_UPLOAD_BYTES, "triage"},
     {WF_HTTP_GET,  "/v1/jobs",              wf_server__h_jobs,            0, 0, "jobs"},
+    {WF_HTTP_GET,  "/v1/dora",              wf_server__h_dora,            0, 0, "dora"},
+    {WF_HTTP_GET,  "/v1/reports/weekly",    wf_server__h_report_weekly,   0, 0, "reports_weekly"},
+    {WF_HTTP_POST, "/v1/events/deployments", wf_server__h_events_deployments, 0, 0, "events_deployments"},
+    {WF_HTTP_POST, "/v1/events/incidents",  wf_server__h_events_incidents, 0, 0, "events_incidents"},
 };
 /* clang-format on */
 
