@@ -38,12 +38,18 @@ static int ev_cmp(const void *pa, const void *pb)
     return 0;
 }
 
+static int ev_less(const struct wf_dora__ev *a, const struct wf_dora__ev *b)
+{
+    return ev_cmp(a, b) < 0;
+}
+WF_DORA__SORT(ev_sort, struct wf_dora__ev, ev_less)
+
 static void finalize(struct wf_dora_set *s)
 {
     if (s->sorted)
         return;
     if (s->n > 1)
-        qsort(s->ev, s->n, sizeof *s->ev, ev_cmp);
+        ev_sort(s->ev, s->n);
     size_t w = 0;
     for (size_t i = 0; i < s->n; i++) {
         if (w && ev_cmp(&s->ev[w - 1], &s->ev[i]) == 0) {
@@ -75,8 +81,15 @@ static int ent_cmp(const void *pa, const void *pb)
     CMP(a->status, b->status);
     CMP(a->sha, b->sha);
     CMP(a->resolved_ms, b->resolved_ms);
+    CMP(a->rc, b->rc);
     return 0;
 }
+
+static int ent_less(const struct ent *a, const struct ent *b)
+{
+    return ent_cmp(a, b) < 0;
+}
+WF_DORA__SORT(ent_sort, struct ent, ent_less)
 
 struct ents {
     struct ent *deps, *chg, *inc; /* owned, sorted by (svc, at) */
@@ -96,88 +109,65 @@ static void ents_cleanup(struct ents *e)
 static int merge(const struct wf_dora_set *s, long svc, long env, struct ents *out)
 {
     memset(out, 0, sizeof *out);
-    size_t cap = s->n ? s->n : 1;
-    struct ent *all = wf_malloc(cap * sizeof *all);
-    if (!all)
-        return WF_ENOMEM;
-    size_t nd = 0, nc = 0, ni = 0, k;
-    /* three passes over the sorted events keep the three lists apart in one buffer */
-    for (int kind = 0; kind < 3; kind++) {
-        size_t start = nd + nc + ni;
-        size_t n = 0;
-        for (size_t i = 0; i < s->n; i = k) {
-            const struct wf_dora__ev *e = &s->ev[i];
-            for (k = i + 1; k < s->n && s->ev[k].svc == e->svc && s->ev[k].kind == e->kind &&
-                            s->ev[k].key == e->key;
-                 k++)
-                ;
-            if (e->kind != kind || (svc >= 0 && e->svc != (uint32_t)svc))
-                continue;
-            struct ent x;
-            memset(&x, 0, sizeof x);
-            x.svc = e->svc;
-            int have = 0;
-            for (size_t j = i; j < k; j++) {
-                const struct wf_dora__ev *f = &s->ev[j];
-                if (kind == WF_DORA_DEPLOYMENT) {
-                    if (f->status == WF_DORA__ST_OTHER || f->env != env)
-                        continue;
-                    /* sorted by time then status: the last terminal one wins */
-                    x.at_ms = f->at_ms;
-                    x.status = f->status;
-                    x.sha = f->sha;
-                    x.env = f->env;
-                    have = 1;
-                } else if (kind == WF_DORA_CHANGE) {
-                    if (!have) {
-                        x.at_ms = f->at_ms;
-                        x.sha = f->sha;
-                        have = 1;
-                    }
-                } else {
-                    if (!have)
-                        x.at_ms = f->at_ms;
-                    have = 1;
-                    if (f->resolved_ms > x.resolved_ms)
-                        x.resolved_ms = f->resolved_ms;
-                    if (f->rc)
-                        x.rc = f->rc;
-                }
-            }
-            if (have)
-                all[start + n++] = x;
-        }
-        if (kind == 0)
-            nd = n;
-        else if (kind == 1)
-            nc = n;
-        else
-            ni = n;
-    }
+    struct ent **lists[3] = {&out->deps, &out->chg, &out->inc};
+    size_t *counts[3] = {&out->n_deps, &out->n_chg, &out->n_inc};
+    size_t caps[3] = {0, 0, 0}, k;
     int rc = WF_OK;
-    out->deps = wf_malloc((nd ? nd : 1) * sizeof *all);
-    out->chg = wf_malloc((nc ? nc : 1) * sizeof *all);
-    out->inc = wf_malloc((ni ? ni : 1) * sizeof *all);
-    if (!out->deps || !out->chg || !out->inc) {
-        ents_cleanup(out);
-        rc = WF_ENOMEM;
-        goto out;
+    /* events are sorted by (svc, kind, key): one pass sees each group whole */
+    for (size_t i = 0; i < s->n; i = k) {
+        const struct wf_dora__ev *e = &s->ev[i];
+        for (k = i + 1; k < s->n && s->ev[k].key == e->key && s->ev[k].kind == e->kind &&
+                        s->ev[k].svc == e->svc;
+             k++)
+            ;
+        if (svc >= 0 && e->svc != (uint32_t)svc)
+            continue;
+        int kind = e->kind;
+        struct ent x;
+        memset(&x, 0, sizeof x);
+        x.svc = e->svc;
+        int have = 0;
+        for (size_t j = i; j < k; j++) {
+            const struct wf_dora__ev *f = &s->ev[j];
+            if (kind == WF_DORA_DEPLOYMENT) {
+                if (f->status == WF_DORA__ST_OTHER || f->env != env)
+                    continue;
+                /* sorted by time then status: the last terminal one wins */
+                x.at_ms = f->at_ms;
+                x.status = f->status;
+                x.sha = f->sha;
+                x.env = f->env;
+                have = 1;
+            } else if (kind == WF_DORA_CHANGE) {
+                if (!have) {
+                    x.at_ms = f->at_ms;
+                    x.sha = f->sha;
+                    have = 1;
+                }
+            } else {
+                if (!have)
+                    x.at_ms = f->at_ms;
+                have = 1;
+                if (f->resolved_ms > x.resolved_ms)
+                    x.resolved_ms = f->resolved_ms;
+                if (f->rc)
+                    x.rc = f->rc;
+            }
+        }
+        if (!have)
+            continue;
+        if ((rc = wf_grow((void **)lists[kind], &caps[kind], *counts[kind] + 1, sizeof x,
+                          WF_DORA_MAX_EVENTS)) != WF_OK) {
+            ents_cleanup(out);
+            memset(out, 0, sizeof *out);
+            return rc;
+        }
+        (*lists[kind])[(*counts[kind])++] = x;
     }
-    memcpy(out->deps, all, nd * sizeof *all);
-    memcpy(out->chg, all + nd, nc * sizeof *all);
-    memcpy(out->inc, all + nd + nc, ni * sizeof *all);
-    out->n_deps = nd;
-    out->n_chg = nc;
-    out->n_inc = ni;
-    if (nd > 1)
-        qsort(out->deps, nd, sizeof *all, ent_cmp);
-    if (nc > 1)
-        qsort(out->chg, nc, sizeof *all, ent_cmp);
-    if (ni > 1)
-        qsort(out->inc, ni, sizeof *all, ent_cmp);
-out:
-    wf_free(all);
-    return rc;
+    for (int i = 0; i < 3; i++)
+        if (*counts[i] > 1)
+            ent_sort(*lists[i], *counts[i]);
+    return WF_OK;
 }
 
 /* ---- Buckets ------------------------------------------------------------------- */
@@ -286,20 +276,17 @@ static int sample_add(struct samples *s, size_t b, int64_t ms)
     return WF_OK;
 }
 
-static int sample_cmp(const void *pa, const void *pb)
+static int sample_less(const struct sample *a, const struct sample *b)
 {
-    const struct sample *a = pa, *b = pb;
-    CMP(a->b, b->b);
-    CMP(a->v, b->v);
-    return 0;
+    return a->b < b->b || (a->b == b->b && a->v < b->v);
 }
+WF_DORA__SORT(sample_sort, struct sample, sample_less)
 
-static int dbl_cmp(const void *pa, const void *pb)
+static int dbl_less(const double *a, const double *b)
 {
-    double a = *(const double *)pa, b = *(const double *)pb;
-    CMP(a, b);
-    return 0;
+    return *a < *b;
 }
+WF_DORA__SORT(dbl_sort, double, dbl_less)
 
 /* Linear interpolation between closest ranks (R-7, NumPy's default):
  * position p * (n - 1) in the sorted values. */
@@ -320,7 +307,7 @@ static double quantile(const double *v, size_t stride, size_t n, double p)
 static int reduce(struct samples *s, struct wf_dora_result *r, size_t off_median, size_t off_p90)
 {
     if (s->n > 1)
-        qsort(s->p, s->n, sizeof *s->p, sample_cmp);
+        sample_sort(s->p, s->n);
     size_t stride = sizeof(struct sample) / sizeof(double);
     /* struct sample is {uint32, double}: 16 bytes, v at offset 8 */
     for (size_t i = 0, k; i < s->n; i = k) {
@@ -337,7 +324,7 @@ static int reduce(struct samples *s, struct wf_dora_result *r, size_t off_median
     for (size_t i = 0; i < s->n; i++)
         all[i] = s->p[i].v;
     if (s->n > 1)
-        qsort(all, s->n, sizeof *all, dbl_cmp);
+        dbl_sort(all, s->n);
     *(double *)((char *)&r->total + off_median) = quantile(all, 1, s->n, 0.5);
     if (off_p90)
         *(double *)((char *)&r->total + off_p90) = quantile(all, 1, s->n, 0.9);
@@ -366,13 +353,11 @@ struct shaidx {
     size_t i;
 };
 
-static int shaidx_cmp(const void *pa, const void *pb)
+static int shaidx_less(const struct shaidx *a, const struct shaidx *b)
 {
-    const struct shaidx *a = pa, *b = pb;
-    CMP(a->sha, b->sha);
-    CMP(a->at_ms, b->at_ms);
-    return 0;
+    return a->sha < b->sha || (a->sha == b->sha && a->at_ms < b->at_ms);
 }
+WF_DORA__SORT(shaidx_sort, struct shaidx, shaidx_less)
 
 /* Earliest entry with this sha, or NULL. */
 static const struct shaidx *sha_find(const struct shaidx *x, size_t n, uint64_t sha)
@@ -440,13 +425,13 @@ static int one_service(struct ctx *c, struct ent *dall, size_t d0, size_t d1, co
         if (ok[i].sha)
             x[nx++] = (struct shaidx){ok[i].sha, ok[i].at_ms, i};
     if (nx > 1)
-        qsort(x, nx, sizeof *x, shaidx_cmp);
+        shaidx_sort(x, nx);
     size_t ncx = 0;
     for (size_t i = 0; i < nch; i++)
         if (ch[i].sha)
             cx[ncx++] = (struct shaidx){ch[i].sha, ch[i].at_ms, i};
     if (ncx > 1)
-        qsort(cx, ncx, sizeof *cx, shaidx_cmp);
+        shaidx_sort(cx, ncx);
 
     /* deployments, failures and their recovery */
     for (size_t i = d0; i < d1; i++) {

@@ -397,7 +397,7 @@ void wf_server__h_events_deployments(struct wf_http_req *req, struct wf_http_res
         json_decref(k.o);
         return;
     }
-    char ts[40], derived[WF_LIMIT_ID_BYTES];
+    char ts[64], derived[WF_LIMIT_ID_BYTES];
     iso(at, ts, sizeof ts);
     json_t *data = json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s}", "source", "api", "environment", env,
                              "status", status, "status_at", ts, "sha", s, "id", id);
@@ -455,7 +455,7 @@ void wf_server__h_events_incidents(struct wf_http_req *req, struct wf_http_resp 
         }
         wf_server__redactor_put(c, r);
     }
-    char o_ts[40], r_ts[40], derived[WF_LIMIT_ID_BYTES];
+    char o_ts[64], r_ts[64], derived[WF_LIMIT_ID_BYTES];
     iso(opened, o_ts, sizeof o_ts);
     if (resolved)
         iso(resolved, r_ts, sizeof r_ts);
