@@ -164,9 +164,12 @@ static int merge(const struct wf_dora_set *s, long svc, long env, struct ents *o
         }
         (*lists[kind])[(*counts[kind])++] = x;
     }
-    for (int i = 0; i < 3; i++)
-        if (*counts[i] > 1)
-            ent_sort(*lists[i], *counts[i]);
+    /* deployments and incidents in time order; changes need none (they are
+     * looked up, not walked) but stay grouped by service like the others */
+    if (out->n_deps > 1)
+        ent_sort(out->deps, out->n_deps);
+    if (out->n_inc > 1)
+        ent_sort(out->inc, out->n_inc);
     return WF_OK;
 }
 
@@ -276,59 +279,93 @@ static int sample_add(struct samples *s, size_t b, int64_t ms)
     return WF_OK;
 }
 
-static int sample_less(const struct sample *a, const struct sample *b)
+/* The k-th smallest of v[0..n) (quickselect, median of three; reorders v). */
+static double select_k(double *v, size_t n, size_t k)
 {
-    return a->b < b->b || (a->b == b->b && a->v < b->v);
+    size_t lo = 0, hi = n - 1;
+    while (hi > lo) {
+        double x = v[lo], y = v[lo + (hi - lo) / 2], z = v[hi], p;
+        p = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < p)
+                i++;
+            while (v[j] > p)
+                j--;
+            if (i <= j) {
+                double t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        /* [lo, j] <= p, (j, i) == p, [i, hi] >= p */
+        if (k <= j && j != (size_t)-1 && j >= lo)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return v[k];
+    }
+    return v[k];
 }
-WF_DORA__SORT(sample_sort, struct sample, sample_less)
-
-static int dbl_less(const double *a, const double *b)
-{
-    return *a < *b;
-}
-WF_DORA__SORT(dbl_sort, double, dbl_less)
 
 /* Linear interpolation between closest ranks (R-7, NumPy's default):
- * position p * (n - 1) in the sorted values. */
-static double quantile(const double *v, size_t stride, size_t n, double p)
+ * position p * (n - 1) in the sorted values. Reorders v; O(n). */
+static double quantile(double *v, size_t n, double p)
 {
     if (!n)
         return -1;
     double pos = p * (double)(n - 1);
     size_t i = (size_t)floor(pos);
     double frac = pos - (double)i;
-    double a = v[i * stride];
-    if (i + 1 >= n)
+    double a = select_k(v, n, i);
+    if (i + 1 >= n || frac == 0)
         return a;
-    return a + (v[(i + 1) * stride] - a) * frac;
+    /* after the selection every value past i is >= a: the next rank is their minimum */
+    double b = v[i + 1];
+    for (size_t k = i + 2; k < n; k++)
+        if (v[k] < b)
+            b = v[k];
+    return a + (b - a) * frac;
 }
 
-/* Fills median (and p90 when p90 != NULL) per bucket and for the total. */
+/* Fills median (and p90 when off_p90 != 0) per bucket and for the total:
+ * values grouped by bucket with a counting sort, then selections, O(n). */
 static int reduce(struct samples *s, struct wf_dora_result *r, size_t off_median, size_t off_p90)
 {
-    if (s->n > 1)
-        sample_sort(s->p, s->n);
-    size_t stride = sizeof(struct sample) / sizeof(double);
-    /* struct sample is {uint32, double}: 16 bytes, v at offset 8 */
-    for (size_t i = 0, k; i < s->n; i = k) {
-        for (k = i; k < s->n && s->p[k].b == s->p[i].b; k++)
-            ;
-        struct wf_dora_stats *st = &r->buckets[s->p[i].b].s;
-        *(double *)((char *)st + off_median) = quantile(&s->p[i].v, stride, k - i, 0.5);
-        if (off_p90)
-            *(double *)((char *)st + off_p90) = quantile(&s->p[i].v, stride, k - i, 0.9);
-    }
-    double *all = wf_malloc((s->n ? s->n : 1) * sizeof *all);
-    if (!all)
+    size_t nb = r->n_buckets;
+    size_t *start = wf_calloc(nb + 1, sizeof *start);
+    double *v = wf_malloc((s->n ? s->n : 1) * sizeof *v);
+    if (!start || !v) {
+        wf_free(start);
+        wf_free(v);
         return WF_ENOMEM;
+    }
     for (size_t i = 0; i < s->n; i++)
-        all[i] = s->p[i].v;
-    if (s->n > 1)
-        dbl_sort(all, s->n);
-    *(double *)((char *)&r->total + off_median) = quantile(all, 1, s->n, 0.5);
+        start[s->p[i].b + 1]++;
+    for (size_t b = 0; b < nb; b++)
+        start[b + 1] += start[b];
+    for (size_t i = 0; i < s->n; i++)
+        v[start[s->p[i].b]++] = s->p[i].v;
+    /* start[b] is now the end of bucket b */
+    for (size_t b = 0, from = 0; b < nb; from = start[b], b++) {
+        size_t n = start[b] - from;
+        if (!n)
+            continue;
+        struct wf_dora_stats *st = &r->buckets[b].s;
+        *(double *)((char *)st + off_median) = quantile(v + from, n, 0.5);
+        if (off_p90)
+            *(double *)((char *)st + off_p90) = quantile(v + from, n, 0.9);
+    }
+    *(double *)((char *)&r->total + off_median) = quantile(v, s->n, 0.5);
     if (off_p90)
-        *(double *)((char *)&r->total + off_p90) = quantile(all, 1, s->n, 0.9);
-    wf_free(all);
+        *(double *)((char *)&r->total + off_p90) = quantile(v, s->n, 0.9);
+    wf_free(start);
+    wf_free(v);
     return WF_OK;
 }
 
@@ -347,43 +384,64 @@ static size_t lower(const struct ent *d, size_t lo, size_t hi, int64_t t, int st
     return lo;
 }
 
-struct shaidx {
-    uint64_t sha;
-    int64_t at_ms;
-    size_t i;
+/* sha -> index of its earliest entry: open addressing, keys never 0. */
+struct shamap {
+    uint64_t *k;
+    uint32_t *v;
+    size_t mask;
 };
 
-static int shaidx_less(const struct shaidx *a, const struct shaidx *b)
+static int shamap_init(struct shamap *m, size_t n)
 {
-    return a->sha < b->sha || (a->sha == b->sha && a->at_ms < b->at_ms);
+    size_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    m->k = wf_calloc(cap, sizeof *m->k);
+    m->v = wf_malloc(cap * sizeof *m->v);
+    m->mask = cap - 1;
+    return m->k && m->v ? WF_OK : WF_ENOMEM;
 }
-WF_DORA__SORT(shaidx_sort, struct shaidx, shaidx_less)
 
-/* Earliest entry with this sha, or NULL. */
-static const struct shaidx *sha_find(const struct shaidx *x, size_t n, uint64_t sha)
+static void shamap_cleanup(struct shamap *m)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (x[mid].sha < sha)
-            lo = mid + 1;
-        else
-            hi = mid;
+    wf_free(m->k);
+    wf_free(m->v);
+}
+
+/* Keeps the first index put for a sha (callers put in time order). */
+static void shamap_put_first(struct shamap *m, uint64_t sha, size_t i)
+{
+    size_t h = (size_t)(sha * 0x9e3779b97f4a7c15ULL >> 20) & m->mask;
+    while (m->k[h] && m->k[h] != sha)
+        h = (h + 1) & m->mask;
+    if (!m->k[h]) {
+        m->k[h] = sha;
+        m->v[h] = (uint32_t)i;
     }
-    return lo < n && x[lo].sha == sha ? &x[lo] : NULL;
+}
+
+static size_t shamap_get(const struct shamap *m, uint64_t sha)
+{
+    size_t h = (size_t)(sha * 0x9e3779b97f4a7c15ULL >> 20) & m->mask;
+    while (m->k[h]) {
+        if (m->k[h] == sha)
+            return m->v[h];
+        h = (h + 1) & m->mask;
+    }
+    return (size_t)-1;
 }
 
 /* The successful deployment (index into d) that first shipped a change at t
  * with sha: the earliest success at or after t, or an earlier one that
  * deployed exactly this sha (clock skew). (size_t)-1 when none. */
-static size_t shipped_by(const struct ent *d, size_t lo, size_t hi, const struct shaidx *x,
-                         size_t nx, int64_t t, uint64_t sha)
+static size_t shipped_by(const struct ent *d, size_t lo, size_t hi, const struct shamap *x,
+                         int64_t t, uint64_t sha)
 {
     size_t i = lower(d, lo, hi, t, 0);
     size_t best = i < hi ? i : (size_t)-1;
-    const struct shaidx *m = sha ? sha_find(x, nx, sha) : NULL;
-    if (m && (best == (size_t)-1 || m->i < best))
-        best = m->i;
+    size_t m = sha ? shamap_get(x, sha) : (size_t)-1;
+    if (m != (size_t)-1 && (best == (size_t)-1 || m < best))
+        best = m;
     return best;
 }
 
@@ -399,7 +457,7 @@ static int in_window(const struct ctx *c, int64_t t)
     return t >= c->q->since_ms && t < c->q->until_ms;
 }
 
-/* One service: deps/chg/inc slices of that service, time-ordered. */
+/* One service: deps/chg/inc slices of that service (deps and inc time-ordered). */
 static int one_service(struct ctx *c, struct ent *dall, size_t d0, size_t d1, const struct ent *ch,
                        size_t nch, const struct ent *inc, size_t ninc)
 {
@@ -410,28 +468,22 @@ static int one_service(struct ctx *c, struct ent *dall, size_t d0, size_t d1, co
     for (size_t i = d0; i < d1; i++)
         ns += dall[i].status == WF_DORA__ST_SUCCESS;
     struct ent *ok = wf_malloc((ns ? ns : 1) * sizeof *ok);
-    struct shaidx *x = wf_malloc((ns ? ns : 1) * sizeof *x);
-    struct shaidx *cx = wf_malloc((nch ? nch : 1) * sizeof *cx);
-    if (!ok || !x || !cx) {
+    struct shamap x = {0}, cx = {0};
+    if (!ok || shamap_init(&x, ns) != WF_OK || shamap_init(&cx, nch) != WF_OK) {
         rc = WF_ENOMEM;
         goto out;
     }
-    size_t nx = 0;
     ns = 0;
     for (size_t i = d0; i < d1; i++)
         if (dall[i].status == WF_DORA__ST_SUCCESS)
             ok[ns++] = dall[i];
     for (size_t i = 0; i < ns; i++)
         if (ok[i].sha)
-            x[nx++] = (struct shaidx){ok[i].sha, ok[i].at_ms, i};
-    if (nx > 1)
-        shaidx_sort(x, nx);
-    size_t ncx = 0;
+            shamap_put_first(&x, ok[i].sha, i);
+    /* a service's changes have distinct shas: a change's identity is its sha */
     for (size_t i = 0; i < nch; i++)
         if (ch[i].sha)
-            cx[ncx++] = (struct shaidx){ch[i].sha, ch[i].at_ms, i};
-    if (ncx > 1)
-        shaidx_sort(cx, ncx);
+            shamap_put_first(&cx, ch[i].sha, i);
 
     /* deployments, failures and their recovery */
     for (size_t i = d0; i < d1; i++) {
@@ -463,7 +515,7 @@ static int one_service(struct ctx *c, struct ent *dall, size_t d0, size_t d1, co
     }
     /* lead time: bucketed by the deployment that shipped the change */
     for (size_t i = 0; i < nch; i++) {
-        size_t k = shipped_by(ok, 0, ns, x, nx, ch[i].at_ms, ch[i].sha);
+        size_t k = shipped_by(ok, 0, ns, &x, ch[i].at_ms, ch[i].sha);
         if (k == (size_t)-1 || !in_window(c, ok[k].at_ms))
             continue;
         size_t b = bucket_of(r->buckets, r->n_buckets, ok[k].at_ms);
@@ -477,9 +529,9 @@ static int one_service(struct ctx *c, struct ent *dall, size_t d0, size_t d1, co
     for (size_t i = 0; i < ninc; i++) {
         const struct ent *n = &inc[i];
         if (n->rc) {
-            const struct shaidx *m = sha_find(cx, ncx, n->rc);
-            size_t k = m ? shipped_by(ok, 0, ns, x, nx, m->at_ms, n->rc)
-                         : (sha_find(x, nx, n->rc) ? sha_find(x, nx, n->rc)->i : (size_t)-1);
+            size_t m = shamap_get(&cx, n->rc);
+            size_t k = m != (size_t)-1 ? shipped_by(ok, 0, ns, &x, ch[m].at_ms, n->rc)
+                                       : shamap_get(&x, n->rc);
             if (k != (size_t)-1 && !ok[k].flag && ok[k].at_ms <= n->at_ms) {
                 ok[k].flag = 1;
                 if (in_window(c, ok[k].at_ms)) {
@@ -503,8 +555,8 @@ static int one_service(struct ctx *c, struct ent *dall, size_t d0, size_t d1, co
     }
 out:
     wf_free(ok);
-    wf_free(x);
-    wf_free(cx);
+    shamap_cleanup(&x);
+    shamap_cleanup(&cx);
     return rc;
 }
 
