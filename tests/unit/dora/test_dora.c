@@ -438,6 +438,60 @@ static void test_property(void **state)
     }
 }
 
+/* Every allocation of add, compute, format and report fails in turn: each
+ * call returns WF_ENOMEM (or succeeds), nothing leaks (LeakSanitizer), and
+ * once allocations work again the numbers are the scenario's. */
+static void test_alloc_failures(void **state)
+{
+    (void)state;
+    int failed = 0;
+    for (long n = 0; n < 400; n++) {
+        struct wf_dora_set *s = NULL;
+        struct wf_dora_query q;
+        struct wf_dora_result r;
+        struct wf_buf out;
+        wf_buf_init(&out, 1u << 22);
+        week_query(&q, WF_DORA_DAY);
+        wf_alloc_fail_after(n);
+        int rc = wf_dora_set_new(&s);
+        for (int i = 0; i < 12 && rc == WF_OK; i++) {
+            struct wf_dora_input in = {i % 3 ? WF_DORA_DEPLOYMENT : WF_DORA_CHANGE,
+                                       i % 2 ? "svc/a" : "svc/b",
+                                       "production",
+                                       i % 4 ? "d1" : "d2",
+                                       "abcdef1",
+                                       i % 5 ? "success" : "failure",
+                                       NULL,
+                                       T0 + i * H,
+                                       0};
+            rc = wf_dora_set_add(s, &in);
+        }
+        if (rc == WF_OK && (rc = wf_dora_compute(s, &q, &r)) == WF_OK) {
+            rc = wf_dora_format_json(&q, &r, &out);
+            wf_dora_result_cleanup(&r);
+        }
+        if (rc == WF_OK)
+            rc = wf_dora_report(s, &q, T0, 3, WF_DORA_REPORT_HTML, &out);
+        wf_alloc_fail_after(-1);
+        assert_true(rc == WF_OK || rc == WF_ENOMEM || rc == WF_ETOOBIG);
+        failed += rc != WF_OK;
+        wf_buf_cleanup(&out);
+        wf_dora_set_free(s);
+    }
+    assert_true(failed > 20);
+    /* and the scenario still computes right afterwards */
+    struct wf_dora_set *s;
+    struct wf_dora_query q;
+    struct wf_dora_result r;
+    assert_int_equal(wf_dora_set_new(&s), WF_OK);
+    scenario(s, 0);
+    week_query(&q, WF_DORA_WEEK);
+    assert_int_equal(wf_dora_compute(s, &q, &r), WF_OK);
+    check_scenario(&r);
+    wf_dora_result_cleanup(&r);
+    wf_dora_set_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -447,6 +501,7 @@ int main(void)
         cmocka_unit_test(test_calendar),
         cmocka_unit_test(test_rows_and_jsonl),
         cmocka_unit_test(test_property),
+        cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
