@@ -328,19 +328,22 @@ int wf_cli__dora(int argc, char **argv)
             goto done;
         }
         uint64_t t2 = wf_now_ns();
-        /* a second computation reuses the sorted set: the cost of one more query */
+        /* later computations reuse the sorted set: all services again, then one */
         struct wf_dora_result r2;
-        q.service = "acme/svc07";
         rc = wf_dora_compute(s, &q, &r2);
         uint64_t t3 = wf_now_ns();
         if (rc == WF_OK)
             wf_dora_result_cleanup(&r2);
+        q.service = "acme/svc07";
+        if (rc == WF_OK && (rc = wf_dora_compute(s, &q, &r2)) == WF_OK)
+            wf_dora_result_cleanup(&r2);
+        uint64_t t4 = wf_now_ns();
         fprintf(stderr,
                 "dora bench: %ld events (%zu distinct), %zu weekly buckets, %lld deployments\n"
                 "  generate %.3f s, first compute (sort + dedup + metrics) %.3f s, "
-                "next query %.3f s\n",
+                "again on the sorted set %.3f s, one service %.3f s\n",
                 n, r.n_events, r.n_buckets, (long long)r.total.deploys, (double)(t1 - t0) / 1e9,
-                (double)(t2 - t1) / 1e9, (double)(t3 - t2) / 1e9);
+                (double)(t2 - t1) / 1e9, (double)(t3 - t2) / 1e9, (double)(t4 - t3) / 1e9);
         wf_dora_result_cleanup(&r);
         goto done;
     }
