@@ -535,10 +535,10 @@ static int one_service(struct ctx *c, struct ent *dall, size_t d0, size_t d1, co
     /* lead time: bucketed by the deployment that shipped the change */
     for (size_t i = 0; i < nch; i++) {
         size_t k = shipped_by(okt, ns, &x, ch[i].at_ms, ch[i].sha);
-        if (k == (size_t)-1 || !in_window(c, ok[k].at_ms))
+        if (k == (size_t)-1 || !in_window(c, okt[k]))
             continue;
-        size_t b = bucket_of(r->buckets, r->n_buckets, ok[k].at_ms);
-        int64_t lead = ok[k].at_ms - ch[i].at_ms;
+        size_t b = bucket_of(r->buckets, r->n_buckets, okt[k]);
+        int64_t lead = okt[k] - ch[i].at_ms;
         r->buckets[b].s.changes++;
         r->total.changes++;
         if ((rc = sample_add(&c->lead, b, lead > 0 ? lead : 0)) != WF_OK)
