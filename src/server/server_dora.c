@@ -312,9 +312,13 @@ static void store_one(struct wf_server__ctx *c, struct wf_http_req *req, struct 
     char delivery[WF_LIMIT_ID_BYTES];
     struct wf_str key = wf_http_req_header(req, "idempotency-key");
     if (key.p && key.len) {
-        if (key.len >= sizeof delivery) {
+        int printable = 1;
+        for (size_t i = 0; i < key.len; i++)
+            printable &= key.p[i] >= 0x21 && key.p[i] <= 0x7e;
+        if (key.len >= sizeof delivery || !printable) {
             wf_http_resp_error(resp, req, 400, "bad_request",
-                               "Idempotency-Key: longer than %u bytes", WF_LIMIT_ID_BYTES - 1);
+                               "Idempotency-Key: 1 to %u printable ASCII characters",
+                               WF_LIMIT_ID_BYTES - 1);
             return;
         }
         memcpy(delivery, key.p, key.len);

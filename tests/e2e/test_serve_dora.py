@@ -62,6 +62,10 @@ def main():
              {"Idempotency-Key": "retry-xyz"})
     check("Idempotency-Key names the delivery", r.status == 201 and
           r.json()["delivery"] == "retry-xyz", r)
+    r = post(s, "/v1/events/deployments", dep("1", "success", "04:00", B40), A,
+             {"Idempotency-Key": "x" * 200})
+    check("an over-long Idempotency-Key is refused", r.status == 400 and
+          "Idempotency-Key" in r.json()["error"]["message"], r)
     for d in (dep("2", "failure", "12:00", C40), dep("3", "success", "14:00", C40),
               dep("4", "success", "22:00", D40), dep("5", "success", "23:00", D40, "staging"),
               dep("6", "in_progress", "21:00", D40)):
