@@ -19,6 +19,8 @@
 
 /* Events one set holds (the benchmark uses 10 M). */
 #define WF_DORA_MAX_EVENTS (64u * 1024 * 1024)
+/* Events one HTTP request may read from the store (~400 MB in a set). */
+#define WF_DORA_MAX_REQUEST_EVENTS (8u * 1024 * 1024)
 /* Distinct services (repos) and environments one set holds. */
 #define WF_DORA_MAX_NAMES 65536u
 /* Buckets one computation returns (10 years of days). */

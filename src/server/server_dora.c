@@ -21,6 +21,8 @@
 
 static int on_row(void *ud, const struct wf_store_event *ev)
 {
+    if (wf_dora_set_count(ud) >= WF_DORA_MAX_REQUEST_EVENTS)
+        return WF_ETOOBIG; /* bounded memory per request: narrow the window */
     struct wf_dora_row row = {ev->kind, ev->repo,   ev->name,        ev->external_id,
                               ev->sha,  ev->status, ev->occurred_ms, ev->data_json};
     int rc = wf_dora_add_row(ud, &row, NULL);
@@ -42,6 +44,17 @@ static int load(struct wf_server__ctx *c, const char *tenant, int64_t since, int
     }
     *out = s;
     return WF_OK;
+}
+
+static void load_error(struct wf_http_req *req, struct wf_http_resp *resp, int rc)
+{
+    if (rc == WF_ETOOBIG)
+        wf_http_resp_error(resp, req, 422, "too_many_events",
+                           "more than %u events in the window; narrow since/until",
+                           WF_DORA_MAX_REQUEST_EVENTS);
+    else
+        wf_http_resp_error(resp, req, 503, "store_unavailable", "reading events: %s",
+                           wf_strerror(rc));
 }
 
 static int parse_when(const char *s, int64_t *out)
@@ -139,8 +152,7 @@ void wf_server__h_dora(struct wf_http_req *req, struct wf_http_resp *resp, void 
     struct wf_dora_set *s;
     int rc = load(c, req->tenant, q.since_ms, q.until_ms, &s);
     if (rc) {
-        wf_http_resp_error(resp, req, 503, "store_unavailable", "reading events: %s",
-                           wf_strerror(rc));
+        load_error(req, resp, rc);
         return;
     }
     struct wf_dora_result r;
@@ -190,8 +202,7 @@ void wf_server__h_report_weekly(struct wf_http_req *req, struct wf_http_resp *re
     struct wf_dora_set *s;
     int rc = load(c, req->tenant, until - weeks * 7 * DAY_MS, until, &s);
     if (rc) {
-        wf_http_resp_error(resp, req, 503, "store_unavailable", "reading events: %s",
-                           wf_strerror(rc));
+        load_error(req, resp, rc);
         return;
     }
     wf_buf_reset(&resp->body);
