@@ -23,6 +23,7 @@ static const struct {
     {"redact", wf_cli__redact, "mask secrets and personal data in a log (redact FILE|-)"},
     {"risk", wf_cli__risk, "predict defect-inducing commits from change metrics (risk eval)"},
     {"review", wf_cli__review, "review the added lines of a diff (review --diff FILE|-)"},
+    {"dora", wf_cli__dora, "DORA metrics and weekly reports (dora [report --week YYYY-Www])"},
     {"serve", wf_cli__serve, "run the HTTP service: webhooks, workers, /v1 API, /metrics"},
     {"tenant", wf_cli__tenant, "add or list tenants and their webhook secrets"},
     {"key", wf_cli__key, "create, list or revoke API keys of a tenant"},

@@ -184,6 +184,12 @@ struct wf_risk_diff;
 int wf_server__risk_report(struct wf_server__ctx *c, const struct wf_risk_diff *d,
                            const char *message, int text, struct wf_buf *out, int *score);
 
+/* DORA metrics, weekly reports and event intake (server_dora.c). */
+void wf_server__h_dora(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_report_weekly(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_events_deployments(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_events_incidents(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+
 /* Triages a stored build's log and stores the failure (server_worker.c).
  * Fetches the log from the provider first when none is stored and a token
  * is configured. WF_ENOENT when there is no log to triage. */

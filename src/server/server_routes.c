@@ -30,6 +30,10 @@ static const struct wf_http_route routes[] = {
     {WF_HTTP_POST, "/v1/review",            wf_server__h_review,          WF_HTTP_ROUTE_SPOOL, 16u << 20, "review"},
     {WF_HTTP_GET,  "/v1/reviews",           wf_server__h_reviews,         0, 0, "reviews_list"},
     {WF_HTTP_POST, "/v1/risk",              wf_server__h_risk,            WF_HTTP_ROUTE_SPOOL, 16u << 20, "risk"},
+    {WF_HTTP_GET,  "/v1/dora",              wf_server__h_dora,            0, 0, "dora"},
+    {WF_HTTP_GET,  "/v1/reports/weekly",    wf_server__h_report_weekly,   0, 0, "reports_weekly"},
+    {WF_HTTP_POST, "/v1/events/deployments", wf_server__h_events_deployments, 0, 0, "events_deployments"},
+    {WF_HTTP_POST, "/v1/events/incidents",  wf_server__h_events_incidents, 0, 0, "events_incidents"},
 };
 /* clang-format on */
 

@@ -363,6 +363,15 @@ int wf_store_job_dead_list(struct wf_store *st, const char *tenant, json_t **out
     return st->ops->job_dead_list(st, tenant, out);
 }
 
+int wf_store_events_read(struct wf_store *st, const char *tenant, const char *kind,
+                         int64_t since_ms, int64_t until_ms, wf_store_event_fn fn, void *ud)
+{
+    if (!st || !id_ok(tenant) || !kind || !kind[0] || strlen(kind) > 32 || !fn ||
+        since_ms > until_ms)
+        return WF_EINVAL;
+    return st->ops->events_read(st, tenant, kind, since_ms, until_ms, fn, ud);
+}
+
 int64_t wf_store_now_ms(void)
 {
     struct timespec ts;

@@ -296,6 +296,21 @@ int wf_store_job_counts(struct wf_store *st, struct wf_store_job_counts *out);
 /* Dead-lettered jobs of a tenant: [{id,kind,attempts,last_error,...}]. */
 int wf_store_job_dead_list(struct wf_store *st, const char *tenant, json_t **out);
 
+/* ---- Event log ------------------------------------------------------------------ */
+
+/* Called once per stored event; ev and every string in it are borrowed for
+ * the call only. A non-zero return stops the read and is returned. */
+typedef int (*wf_store_event_fn)(void *ud, const struct wf_store_event *ev);
+
+/* Streams a tenant's stored events of one kind ("deployment", "change",
+ * ...) with since_ms <= occurred_ms < until_ms to fn, oldest first, one row
+ * at a time (memory stays bounded). Redelivered events were dropped at
+ * ingest by delivery id; the same event under two delivery ids is returned
+ * twice. WF_EINVAL (bad tenant, kind, range or NULL fn), store errors, or
+ * fn's code. Thread-safe (one read connection for the call). */
+int wf_store_events_read(struct wf_store *st, const char *tenant, const char *kind,
+                         int64_t since_ms, int64_t until_ms, wf_store_event_fn fn, void *ud);
+
 /* Wall-clock milliseconds since the epoch (what *_ms columns hold). */
 int64_t wf_store_now_ms(void);
 

@@ -73,6 +73,8 @@ struct wf_store_ops {
     int (*job_dead)(struct wf_store *st, int64_t id, int64_t lease_token, const char *error);
     int (*job_counts)(struct wf_store *st, struct wf_store_job_counts *out);
     int (*job_dead_list)(struct wf_store *st, const char *tenant, json_t **out);
+    int (*events_read)(struct wf_store *st, const char *tenant, const char *kind, int64_t since_ms,
+                       int64_t until_ms, wf_store_event_fn fn, void *ud);
 };
 
 struct wf_store {

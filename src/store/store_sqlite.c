@@ -143,6 +143,7 @@ enum sq_stmt {
     SQ_JOB_DEAD,
     SQ_JOB_COUNTS,
     SQ_JOB_DEAD_LIST,
+    SQ_EVENTS_READ,
     SQ__COUNT
 };
 
@@ -285,6 +286,11 @@ static const char *const sq_sql[SQ__COUNT] = {
     [SQ_JOB_DEAD_LIST] =
         "SELECT id, kind, attempts, max_attempts, last_error, payload, created_ms, updated_ms"
         " FROM jobs WHERE tenant = ?1 AND state = 'dead' ORDER BY id DESC LIMIT ?2",
+    [SQ_EVENTS_READ] =
+        "SELECT kind, action, repo, branch, sha, external_id, parent_id, name, status,"
+        " conclusion, url, occurred_ms, data FROM events WHERE tenant = ?1"
+        " AND kind = ?2 AND occurred_ms >= ?3 AND occurred_ms < ?4"
+        " ORDER BY occurred_ms, id",
 };
 
 /* ---- Connections, the writer and the reader pool ---------------------------------- */
@@ -2367,6 +2373,52 @@ static int sq_job_dead_list(struct wf_store *st, const char *tenant, json_t **ou
     return sq_list(st, SQ_JOB_DEAD_LIST, bind_tenant_page, tenant, cols, 8, out);
 }
 
+/* ---- Event log -------------------------------------------------------------------------- */
+
+static int sq_events_read(struct wf_store *st, const char *tenant, const char *kind,
+                          int64_t since_ms, int64_t until_ms, wf_store_event_fn fn, void *ud)
+{
+    struct sq *s = be(st);
+    struct sq_conn *c;
+    int rc = rd_acquire(s, &c);
+    if (rc)
+        return rc;
+    sqlite3_stmt *q = sq_stmt(c, SQ_EVENTS_READ, &rc);
+    if (!q)
+        goto out;
+    bind_s(q, 1, tenant);
+    bind_s(q, 2, kind);
+    sqlite3_bind_int64(q, 3, since_ms);
+    sqlite3_bind_int64(q, 4, until_ms);
+    int src;
+    /* rows are handed over one at a time: memory stays bounded whatever the range */
+    while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+        struct wf_store_event ev = {
+            .kind = col_s(q, 0),
+            .action = col_s(q, 1),
+            .repo = col_s(q, 2),
+            .branch = col_s(q, 3),
+            .sha = col_s(q, 4),
+            .external_id = col_s(q, 5),
+            .parent_id = col_s(q, 6),
+            .name = col_s(q, 7),
+            .status = col_s(q, 8),
+            .conclusion = col_s(q, 9),
+            .url = col_s(q, 10),
+            .occurred_ms = sqlite3_column_int64(q, 11),
+            .data_json = col_s(q, 12),
+        };
+        if ((rc = fn(ud, &ev)) != WF_OK)
+            break;
+    }
+    if (!rc && src != SQLITE_DONE)
+        rc = sq_err(c, src);
+out:
+    sq_end(q);
+    rd_release(s, c);
+    return rc;
+}
+
 const struct wf_store_ops wf_store__sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -2401,4 +2453,5 @@ const struct wf_store_ops wf_store__sqlite_ops = {
     .job_dead = sq_job_dead,
     .job_counts = sq_job_counts,
     .job_dead_list = sq_job_dead_list,
+    .events_read = sq_events_read,
 };

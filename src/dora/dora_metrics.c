@@ -1,0 +1,778 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The metrics. The set is sorted once by identity, exact duplicates are
+ * dropped and each deployment, change and incident is merged from its
+ * events; then per service, in time order, changes are linked to the first
+ * successful deployment that shipped them, failed deployments to the next
+ * success, incidents to the deployment of their root cause and to the
+ * deployments that followed them (rework). Samples are collected per bucket
+ * and reduced to interpolated medians and 90th percentiles.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dora/dora_int.h"
+
+/* ---- Sort, dedup, merge ------------------------------------------------------ */
+
+#define CMP(a, b)                                                                                  \
+    do {                                                                                           \
+        if ((a) != (b))                                                                            \
+            return (a) < (b) ? -1 : 1;                                                             \
+    } while (0)
+
+static int ev_cmp(const void *pa, const void *pb)
+{
+    const struct wf_dora__ev *a = pa, *b = pb;
+    CMP(a->svc, b->svc);
+    CMP(a->kind, b->kind);
+    CMP(a->key, b->key);
+    CMP(a->at_ms, b->at_ms);
+    CMP(a->status, b->status);
+    CMP(a->resolved_ms, b->resolved_ms);
+    CMP(a->env, b->env);
+    CMP(a->sha, b->sha);
+    CMP(a->rc, b->rc);
+    return 0;
+}
+
+static int ev_less(const struct wf_dora__ev *a, const struct wf_dora__ev *b)
+{
+    return ev_cmp(a, b) < 0;
+}
+WF_DORA__SORT(ev_sort, struct wf_dora__ev, ev_less)
+
+static void finalize(struct wf_dora_set *s)
+{
+    if (s->sorted)
+        return;
+    if (s->n > 1)
+        ev_sort(s->ev, s->n);
+    size_t w = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        if (w && ev_cmp(&s->ev[w - 1], &s->ev[i]) == 0) {
+            s->n_dups++;
+            continue;
+        }
+        s->ev[w++] = s->ev[i];
+    }
+    s->n = w;
+    s->sorted = 1;
+}
+
+/* A merged entity. */
+struct ent {
+    int64_t at_ms;       /* deployment time, change time, incident opened */
+    int64_t resolved_ms; /* incident */
+    uint64_t sha, rc;
+    uint32_t svc;
+    uint16_t env;
+    uint8_t status;
+    uint8_t flag; /* deployment: named as a root cause */
+};
+
+static int ent_cmp(const void *pa, const void *pb)
+{
+    const struct ent *a = pa, *b = pb;
+    CMP(a->svc, b->svc);
+    CMP(a->at_ms, b->at_ms);
+    CMP(a->status, b->status);
+    CMP(a->sha, b->sha);
+    CMP(a->resolved_ms, b->resolved_ms);
+    CMP(a->rc, b->rc);
+    return 0;
+}
+
+static int ent_less(const struct ent *a, const struct ent *b)
+{
+    return ent_cmp(a, b) < 0;
+}
+WF_DORA__SORT(ent_sort, struct ent, ent_less)
+
+struct ents {
+    struct ent *deps, *chg, *inc; /* owned, sorted by (svc, at) */
+    size_t n_deps, n_chg, n_inc;
+};
+
+static void ents_cleanup(struct ents *e)
+{
+    wf_free(e->deps);
+    wf_free(e->chg);
+    wf_free(e->inc);
+}
+
+/* Merges each identity group: a deployment is its latest terminal status
+ * (in the wanted environment), a change its earliest time, an incident its
+ * earliest open, latest resolution and any root cause. */
+static int merge(const struct wf_dora_set *s, long svc, long env, struct ents *out)
+{
+    memset(out, 0, sizeof *out);
+    struct ent **lists[3] = {&out->deps, &out->chg, &out->inc};
+    size_t *counts[3] = {&out->n_deps, &out->n_chg, &out->n_inc};
+    size_t caps[3] = {0, 0, 0}, k;
+    int rc = WF_OK;
+    /* events are sorted by (svc, kind, key): one pass sees each group whole */
+    for (size_t i = 0; i < s->n; i = k) {
+        const struct wf_dora__ev *e = &s->ev[i];
+        for (k = i + 1; k < s->n && s->ev[k].key == e->key && s->ev[k].kind == e->kind &&
+                        s->ev[k].svc == e->svc;
+             k++)
+            ;
+        if (svc >= 0 && e->svc != (uint32_t)svc)
+            continue;
+        int kind = e->kind;
+        struct ent x;
+        memset(&x, 0, sizeof x);
+        x.svc = e->svc;
+        int have = 0;
+        for (size_t j = i; j < k; j++) {
+            const struct wf_dora__ev *f = &s->ev[j];
+            if (kind == WF_DORA_DEPLOYMENT) {
+                if (f->status == WF_DORA__ST_OTHER || f->env != env)
+                    continue;
+                /* sorted by time then status: the last terminal one wins */
+                x.at_ms = f->at_ms;
+                x.status = f->status;
+                x.sha = f->sha;
+                x.env = f->env;
+                have = 1;
+            } else if (kind == WF_DORA_CHANGE) {
+                if (!have) {
+                    x.at_ms = f->at_ms;
+                    x.sha = f->sha;
+                    have = 1;
+                }
+            } else {
+                if (!have)
+                    x.at_ms = f->at_ms;
+                have = 1;
+                if (f->resolved_ms > x.resolved_ms)
+                    x.resolved_ms = f->resolved_ms;
+                if (f->rc)
+                    x.rc = f->rc;
+            }
+        }
+        if (!have)
+            continue;
+        if ((rc = wf_grow((void **)lists[kind], &caps[kind], *counts[kind] + 1, sizeof x,
+                          WF_DORA_MAX_EVENTS)) != WF_OK) {
+            ents_cleanup(out);
+            memset(out, 0, sizeof *out);
+            return rc;
+        }
+        (*lists[kind])[(*counts[kind])++] = x;
+    }
+    /* deployments and incidents in time order; changes need none (they are
+     * looked up, not walked) but stay grouped by service like the others */
+    if (out->n_deps > 1)
+        ent_sort(out->deps, out->n_deps);
+    if (out->n_inc > 1)
+        ent_sort(out->inc, out->n_inc);
+    return WF_OK;
+}
+
+/* ---- Buckets ------------------------------------------------------------------- */
+
+static int64_t bucket_floor(int64_t local_ms, enum wf_dora_bucket_unit u)
+{
+    int64_t day = wf_dora__floordiv(local_ms, WF_DORA__DAY_MS);
+    if (u == WF_DORA_WEEK)
+        day -= (day % 7 + 7 + 3) % 7;
+    else if (u == WF_DORA_MONTH) {
+        int64_t y;
+        unsigned m, d;
+        wf_dora__civil_from_days(day, &y, &m, &d);
+        day = wf_dora__days_from_civil(y, m, 1);
+    }
+    return day * WF_DORA__DAY_MS;
+}
+
+static int64_t bucket_next(int64_t start_local, enum wf_dora_bucket_unit u)
+{
+    int64_t day = start_local / WF_DORA__DAY_MS;
+    if (u == WF_DORA_DAY)
+        return start_local + WF_DORA__DAY_MS;
+    if (u == WF_DORA_WEEK)
+        return start_local + 7 * WF_DORA__DAY_MS;
+    int64_t y;
+    unsigned m, d;
+    wf_dora__civil_from_days(wf_dora__floordiv(start_local, WF_DORA__DAY_MS), &y, &m, &d);
+    (void)day;
+    return wf_dora__days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) * WF_DORA__DAY_MS;
+}
+
+static void bucket_label(int64_t start_local, enum wf_dora_bucket_unit u, char *out, size_t cap)
+{
+    int64_t days = wf_dora__floordiv(start_local, WF_DORA__DAY_MS), y;
+    unsigned m, d;
+    if (u == WF_DORA_WEEK) {
+        wf_dora__week_label(days, out, cap);
+        return;
+    }
+    wf_dora__civil_from_days(days, &y, &m, &d);
+    if (u == WF_DORA_MONTH)
+        snprintf(out, cap, "%04lld-%02u", (long long)y, m);
+    else
+        snprintf(out, cap, "%04lld-%02u-%02u", (long long)y, m, d);
+}
+
+static int make_buckets(const struct wf_dora_query *q, struct wf_dora_bucket **out, size_t *n_out)
+{
+    int64_t off = (int64_t)q->tz_offset_min * 60000;
+    size_t n = 0, cap = 0;
+    struct wf_dora_bucket *b = NULL;
+    int rc = WF_OK;
+    for (int64_t st = bucket_floor(q->since_ms + off, q->bucket); st - off < q->until_ms;
+         st = bucket_next(st, q->bucket)) {
+        if ((rc = wf_grow((void **)&b, &cap, n + 1, sizeof *b, WF_DORA_MAX_BUCKETS)) != WF_OK) {
+            wf_free(b);
+            return rc;
+        }
+        memset(&b[n], 0, sizeof b[n]);
+        int64_t end = bucket_next(st, q->bucket) - off;
+        b[n].start_ms = st - off < q->since_ms ? q->since_ms : st - off;
+        b[n].end_ms = end > q->until_ms ? q->until_ms : end;
+        bucket_label(st, q->bucket, b[n].label, sizeof b[n].label);
+        n++;
+    }
+    *out = b;
+    *n_out = n;
+    return WF_OK;
+}
+
+/* Bucket of t (inside the window), by binary search over the starts. */
+static size_t bucket_of(const struct wf_dora_bucket *b, size_t n, int64_t t)
+{
+    size_t lo = 0, hi = n;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (b[mid].start_ms <= t)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* ---- Samples and percentiles ----------------------------------------------------- */
+
+struct sample {
+    uint32_t b; /* bucket */
+    double v;   /* hours */
+};
+
+struct samples {
+    struct sample *p;
+    size_t n, cap;
+};
+
+static int sample_add(struct samples *s, size_t b, int64_t ms)
+{
+    int rc = wf_grow((void **)&s->p, &s->cap, s->n + 1, sizeof *s->p, WF_DORA_MAX_EVENTS);
+    if (rc)
+        return rc;
+    s->p[s->n].b = (uint32_t)b;
+    s->p[s->n].v = (double)ms / 3600000.0;
+    s->n++;
+    return WF_OK;
+}
+
+/* The k-th smallest of v[0..n) (quickselect, median of three; reorders v). */
+static double select_k(double *v, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (hi > lo) {
+        double x = v[lo], y = v[lo + (hi - lo) / 2], z = v[hi], p;
+        p = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < p)
+                i++;
+            while (v[j] > p)
+                j--;
+            if (i <= j) {
+                double t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        /* [lo, j] <= p, (j, i) == p, [i, hi] >= p */
+        if (k <= j && j != (size_t)-1 && j >= lo)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return v[k];
+    }
+    return v[k];
+}
+
+/* Linear interpolation between closest ranks (R-7, NumPy's default):
+ * position p * (n - 1) in the sorted values. Reorders v; O(n). */
+static double quantile(double *v, size_t n, double p)
+{
+    if (!n)
+        return -1;
+    double pos = p * (double)(n - 1);
+    size_t i = (size_t)floor(pos);
+    double frac = pos - (double)i;
+    double a = select_k(v, n, i);
+    if (i + 1 >= n || frac == 0)
+        return a;
+    /* after the selection every value past i is >= a: the next rank is their minimum */
+    double b = v[i + 1];
+    for (size_t k = i + 2; k < n; k++)
+        if (v[k] < b)
+            b = v[k];
+    return a + (b - a) * frac;
+}
+
+/* Fills median (and p90 when off_p90 != 0) per bucket and for the total:
+ * values grouped by bucket with a counting sort, then selections, O(n). */
+static int reduce(struct samples *s, struct wf_dora_result *r, size_t off_median, size_t off_p90)
+{
+    size_t nb = r->n_buckets;
+    size_t *start = wf_calloc(nb + 1, sizeof *start);
+    double *v = wf_malloc((s->n ? s->n : 1) * sizeof *v);
+    if (!start || !v) {
+        wf_free(start);
+        wf_free(v);
+        return WF_ENOMEM;
+    }
+    for (size_t i = 0; i < s->n; i++)
+        start[s->p[i].b + 1]++;
+    for (size_t b = 0; b < nb; b++)
+        start[b + 1] += start[b];
+    for (size_t i = 0; i < s->n; i++)
+        v[start[s->p[i].b]++] = s->p[i].v;
+    /* start[b] is now the end of bucket b */
+    for (size_t b = 0, from = 0; b < nb; from = start[b], b++) {
+        size_t n = start[b] - from;
+        if (!n)
+            continue;
+        struct wf_dora_stats *st = &r->buckets[b].s;
+        *(double *)((char *)st + off_median) = quantile(v + from, n, 0.5);
+        if (off_p90)
+            *(double *)((char *)st + off_p90) = quantile(v + from, n, 0.9);
+    }
+    *(double *)((char *)&r->total + off_median) = quantile(v, s->n, 0.5);
+    if (off_p90)
+        *(double *)((char *)&r->total + off_p90) = quantile(v, s->n, 0.9);
+    wf_free(start);
+    wf_free(v);
+    return WF_OK;
+}
+
+/* ---- The computation ---------------------------------------------------------------- */
+
+/* First index in [lo, hi) of deps with at_ms >= t (or > t when strict). */
+static size_t lower(const struct ent *d, size_t lo, size_t hi, int64_t t, int strict)
+{
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (d[mid].at_ms < t || (strict && d[mid].at_ms == t))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* sha -> index of its earliest entry: open addressing, keys never 0. */
+/* First index of t_ms[0..n) (ascending) with a value >= t (> t when
+ * strict). Searching 8-byte times instead of 40-byte entities keeps the
+ * search in cache: it runs once per change. */
+static size_t lower_t(const int64_t *t_ms, size_t n, int64_t t, int strict)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t_ms[mid] < t || (strict && t_ms[mid] == t))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+struct shamap {
+    uint64_t *k;
+    uint32_t *v;
+    size_t mask;
+};
+
+static int shamap_init(struct shamap *m, size_t n)
+{
+    size_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    m->k = wf_calloc(cap, sizeof *m->k);
+    m->v = wf_malloc(cap * sizeof *m->v);
+    m->mask = cap - 1;
+    return m->k && m->v ? WF_OK : WF_ENOMEM;
+}
+
+static void shamap_cleanup(struct shamap *m)
+{
+    wf_free(m->k);
+    wf_free(m->v);
+}
+
+/* Keeps the first index put for a sha (callers put in time order). */
+static void shamap_put_first(struct shamap *m, uint64_t sha, size_t i)
+{
+    size_t h = (size_t)(sha * 0x9e3779b97f4a7c15ULL >> 20) & m->mask;
+    while (m->k[h] && m->k[h] != sha)
+        h = (h + 1) & m->mask;
+    if (!m->k[h]) {
+        m->k[h] = sha;
+        m->v[h] = (uint32_t)i;
+    }
+}
+
+static size_t shamap_get(const struct shamap *m, uint64_t sha)
+{
+    size_t h = (size_t)(sha * 0x9e3779b97f4a7c15ULL >> 20) & m->mask;
+    while (m->k[h]) {
+        if (m->k[h] == sha)
+            return m->v[h];
+        h = (h + 1) & m->mask;
+    }
+    return (size_t)-1;
+}
+
+/* The successful deployment (index into d) that first shipped a change at t
+ * with sha: the earliest success at or after t, or an earlier one that
+ * deployed exactly this sha (clock skew). (size_t)-1 when none. */
+static size_t shipped_by(const int64_t *t_ms, size_t n, const struct shamap *x, int64_t t,
+                         uint64_t sha)
+{
+    size_t i = lower_t(t_ms, n, t, 0);
+    size_t best = i < n ? i : (size_t)-1;
+    size_t m = sha ? shamap_get(x, sha) : (size_t)-1;
+    if (m != (size_t)-1 && (best == (size_t)-1 || m < best))
+        best = m;
+    return best;
+}
+
+struct ctx {
+    const struct wf_dora_query *q;
+    struct wf_dora_result *r;
+    struct samples lead, recov, restore;
+    int64_t rework_ms;
+};
+
+static int in_window(const struct ctx *c, int64_t t)
+{
+    return t >= c->q->since_ms && t < c->q->until_ms;
+}
+
+/* One service: deps/chg/inc slices of that service (deps and inc time-ordered). */
+static int one_service(struct ctx *c, struct ent *dall, size_t d0, size_t d1, const struct ent *ch,
+                       size_t nch, const struct ent *inc, size_t ninc)
+{
+    struct wf_dora_result *r = c->r;
+    int rc = WF_OK;
+    /* successes only, in time order, for linking */
+    size_t ns = 0;
+    for (size_t i = d0; i < d1; i++)
+        ns += dall[i].status == WF_DORA__ST_SUCCESS;
+    struct ent *ok = wf_malloc((ns ? ns : 1) * sizeof *ok);
+    int64_t *okt = wf_malloc((ns ? ns : 1) * sizeof *okt);
+    struct shamap x = {0}, cx = {0};
+    if (!ok || !okt || shamap_init(&x, ns) != WF_OK || shamap_init(&cx, nch) != WF_OK) {
+        rc = WF_ENOMEM;
+        goto out;
+    }
+    ns = 0;
+    for (size_t i = d0; i < d1; i++)
+        if (dall[i].status == WF_DORA__ST_SUCCESS) {
+            okt[ns] = dall[i].at_ms;
+            ok[ns++] = dall[i];
+        }
+    for (size_t i = 0; i < ns; i++)
+        if (ok[i].sha)
+            shamap_put_first(&x, ok[i].sha, i);
+    /* a service's changes have distinct shas: a change's identity is its sha */
+    for (size_t i = 0; i < nch; i++)
+        if (ch[i].sha)
+            shamap_put_first(&cx, ch[i].sha, i);
+
+    /* deployments, failures and their recovery */
+    for (size_t i = d0; i < d1; i++) {
+        const struct ent *d = &dall[i];
+        if (!in_window(c, d->at_ms))
+            continue;
+        size_t b = bucket_of(r->buckets, r->n_buckets, d->at_ms);
+        struct wf_dora_stats *st = &r->buckets[b].s;
+        if (d->status == WF_DORA__ST_SUCCESS) {
+            st->deploys++;
+            r->total.deploys++;
+            /* rework: the latest incident opened at or before it, within the window */
+            size_t k = lower(inc, 0, ninc, d->at_ms, 1);
+            if (k > 0 && d->at_ms - inc[k - 1].at_ms <= c->rework_ms) {
+                st->rework++;
+                r->total.rework++;
+            }
+        } else {
+            st->failed++;
+            r->total.failed++;
+            size_t k = lower_t(okt, ns, d->at_ms, 1);
+            if (k < ns) {
+                st->recovered++;
+                r->total.recovered++;
+                if ((rc = sample_add(&c->recov, b, ok[k].at_ms - d->at_ms)) != WF_OK)
+                    goto out;
+            }
+        }
+    }
+    /* lead time: bucketed by the deployment that shipped the change */
+    for (size_t i = 0; i < nch; i++) {
+        size_t k = shipped_by(okt, ns, &x, ch[i].at_ms, ch[i].sha);
+        if (k == (size_t)-1 || !in_window(c, okt[k]))
+            continue;
+        size_t b = bucket_of(r->buckets, r->n_buckets, okt[k]);
+        int64_t lead = okt[k] - ch[i].at_ms;
+        r->buckets[b].s.changes++;
+        r->total.changes++;
+        if ((rc = sample_add(&c->lead, b, lead > 0 ? lead : 0)) != WF_OK)
+            goto out;
+    }
+    /* incidents: restore time, and the deployment of their root cause */
+    for (size_t i = 0; i < ninc; i++) {
+        const struct ent *n = &inc[i];
+        if (n->rc) {
+            size_t m = shamap_get(&cx, n->rc);
+            size_t k = m != (size_t)-1 ? shipped_by(okt, ns, &x, ch[m].at_ms, n->rc)
+                                       : shamap_get(&x, n->rc);
+            if (k != (size_t)-1 && !ok[k].flag && ok[k].at_ms <= n->at_ms) {
+                ok[k].flag = 1;
+                if (in_window(c, ok[k].at_ms)) {
+                    r->buckets[bucket_of(r->buckets, r->n_buckets, ok[k].at_ms)]
+                        .s.caused_incident++;
+                    r->total.caused_incident++;
+                }
+            }
+        }
+        if (!in_window(c, n->at_ms))
+            continue;
+        size_t b = bucket_of(r->buckets, r->n_buckets, n->at_ms);
+        r->buckets[b].s.incidents++;
+        r->total.incidents++;
+        if (n->resolved_ms >= n->at_ms) {
+            r->buckets[b].s.restored++;
+            r->total.restored++;
+            if ((rc = sample_add(&c->restore, b, n->resolved_ms - n->at_ms)) != WF_OK)
+                goto out;
+        }
+    }
+out:
+    wf_free(ok);
+    wf_free(okt);
+    shamap_cleanup(&x);
+    shamap_cleanup(&cx);
+    return rc;
+}
+
+static void rates(struct wf_dora_stats *s, int64_t start, int64_t end)
+{
+    double days = (double)(end - start) / (double)WF_DORA__DAY_MS;
+    s->deploys_per_day = days > 0 ? (double)s->deploys / days : -1;
+    int64_t all = s->deploys + s->failed;
+    s->change_failure_rate = all ? (double)(s->failed + s->caused_incident) / (double)all : -1;
+    s->rework_rate = s->deploys ? (double)s->rework / (double)s->deploys : -1;
+}
+
+static void stats_init(struct wf_dora_stats *s)
+{
+    memset(s, 0, sizeof *s);
+    s->lead_median_h = s->lead_p90_h = s->recovery_median_h = s->restore_median_h = -1;
+}
+
+int wf_dora_compute(struct wf_dora_set *s, const struct wf_dora_query *q,
+                    struct wf_dora_result *out)
+{
+    if (!s || !q || !out || q->since_ms >= q->until_ms || q->tz_offset_min < -14 * 60 ||
+        q->tz_offset_min > 14 * 60 || q->rework_window_ms < 0)
+        return WF_EINVAL;
+    struct wf_dora_tiers probe;
+    struct wf_dora_stats none;
+    stats_init(&none);
+    if (wf_dora_tiers_of(&none, q->tier_year, &probe) != WF_OK)
+        return WF_EINVAL;
+    finalize(s);
+    struct wf_dora_result r;
+    memset(&r, 0, sizeof r);
+    struct ctx c;
+    memset(&c, 0, sizeof c);
+    c.q = q;
+    c.r = &r;
+    c.rework_ms = q->rework_window_ms ? q->rework_window_ms : WF_DORA_REWORK_WINDOW_MS;
+    struct ents e;
+    memset(&e, 0, sizeof e);
+    int rc = make_buckets(q, &r.buckets, &r.n_buckets);
+    if (rc)
+        return rc;
+    stats_init(&r.total);
+    for (size_t i = 0; i < r.n_buckets; i++)
+        stats_init(&r.buckets[i].s);
+    long svc = -1;
+    if (q->service && q->service[0]) {
+        svc = wf_dora__name_find(s, q->service, 0);
+        if (svc <= 0)
+            goto done; /* unknown service: nothing to count */
+    }
+    long env = wf_dora__name_find(s, q->env ? q->env : "production", 1);
+    if (env < 0)
+        env = 0x10000; /* matches no deployment */
+    if ((rc = merge(s, svc, env, &e)) != WF_OK)
+        goto fail;
+    for (size_t d = 0, ci = 0, ii = 0; d < e.n_deps || ci < e.n_chg || ii < e.n_inc;) {
+        uint32_t cur = UINT32_MAX;
+        if (d < e.n_deps && e.deps[d].svc < cur)
+            cur = e.deps[d].svc;
+        if (ci < e.n_chg && e.chg[ci].svc < cur)
+            cur = e.chg[ci].svc;
+        if (ii < e.n_inc && e.inc[ii].svc < cur)
+            cur = e.inc[ii].svc;
+        size_t d1 = d, c1 = ci, i1 = ii;
+        while (d1 < e.n_deps && e.deps[d1].svc == cur)
+            d1++;
+        while (c1 < e.n_chg && e.chg[c1].svc == cur)
+            c1++;
+        while (i1 < e.n_inc && e.inc[i1].svc == cur)
+            i1++;
+        if ((rc = one_service(&c, e.deps, d, d1, e.chg + ci, c1 - ci, e.inc + ii, i1 - ii)) !=
+            WF_OK)
+            goto fail;
+        d = d1;
+        ci = c1;
+        ii = i1;
+    }
+    if ((rc = reduce(&c.lead, &r, offsetof(struct wf_dora_stats, lead_median_h),
+                     offsetof(struct wf_dora_stats, lead_p90_h))) != WF_OK ||
+        (rc = reduce(&c.recov, &r, offsetof(struct wf_dora_stats, recovery_median_h), 0)) !=
+            WF_OK ||
+        (rc = reduce(&c.restore, &r, offsetof(struct wf_dora_stats, restore_median_h), 0)) != WF_OK)
+        goto fail;
+done:
+    for (size_t i = 0; i < r.n_buckets; i++)
+        rates(&r.buckets[i].s, r.buckets[i].start_ms, r.buckets[i].end_ms);
+    rates(&r.total, q->since_ms, q->until_ms);
+    wf_dora_tiers_of(&r.total, q->tier_year, &r.tiers);
+    r.n_events = s->n;
+    r.n_duplicates = s->n_dups;
+    ents_cleanup(&e);
+    wf_free(c.lead.p);
+    wf_free(c.recov.p);
+    wf_free(c.restore.p);
+    *out = r;
+    return WF_OK;
+fail:
+    ents_cleanup(&e);
+    wf_free(c.lead.p);
+    wf_free(c.recov.p);
+    wf_free(c.restore.p);
+    wf_free(r.buckets);
+    return rc;
+}
+
+void wf_dora_result_cleanup(struct wf_dora_result *r)
+{
+    if (!r)
+        return;
+    wf_free(r->buckets);
+    r->buckets = NULL;
+    r->n_buckets = 0;
+}
+
+/* ---- Tiers ------------------------------------------------------------------------ */
+
+/* Upper bounds of elite, high and medium for each metric; a value past the
+ * medium bound is low. Deployment frequency is the other way round (lower
+ * bounds, deploys per day). Source: Google Cloud / DORA, "Accelerate State
+ * of DevOps Report 2023", section "How do you compare?" (software delivery
+ * performance clusters): elite = on demand (multiple deploys per day), lead
+ * time < 1 day, change failure rate 5 %, recovery < 1 hour; high = once per
+ * day to once per week, 1 day to 1 week, 10 %, < 1 day; medium = once per
+ * week to once per month, 1 week to 1 month, 15 %, 1 day to 1 week; low =
+ * anything past medium. */
+struct tier_table {
+    int year;
+    double df_min[3];  /* deploys per day: elite, high, medium (>=) */
+    double lead_h[3];  /* hours (<) for elite, (<=) high, medium */
+    double cfr[3];     /* (<=) */
+    double recov_h[3]; /* (<) elite, (<) high, (<=) medium */
+};
+
+static const struct tier_table tables[] = {
+    {2023, {1.0, 1.0 / 7, 1.0 / 30}, {24, 24 * 7, 24 * 30}, {0.05, 0.10, 0.15}, {1, 24, 24 * 7}},
+};
+
+static const int years[] = {2023, 0};
+
+const int *wf_dora_tier_years(void)
+{
+    return years;
+}
+
+const char *wf_dora_tier_name(enum wf_dora_tier t)
+{
+    static const char *const n[] = {"none", "low", "medium", "high", "elite"};
+    return (unsigned)t < 5 ? n[t] : "none";
+}
+
+static enum wf_dora_tier lower_better(double v, const double b[3], int elite_strict)
+{
+    if (v < 0)
+        return WF_DORA_TIER_NONE;
+    if (elite_strict ? v < b[0] : v <= b[0])
+        return WF_DORA_TIER_ELITE;
+    if (v <= b[1])
+        return WF_DORA_TIER_HIGH;
+    if (v <= b[2])
+        return WF_DORA_TIER_MEDIUM;
+    return WF_DORA_TIER_LOW;
+}
+
+int wf_dora_tiers_of(const struct wf_dora_stats *st, int year, struct wf_dora_tiers *out)
+{
+    const struct tier_table *t = NULL;
+    if (!year)
+        year = 2023;
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+        if (tables[i].year == year)
+            t = &tables[i];
+    if (!t || !st || !out)
+        return WF_EINVAL;
+    double df = st->deploys_per_day;
+    if (df < 0 || st->deploys + st->failed == 0)
+        out->deploy_frequency = WF_DORA_TIER_NONE;
+    else if (df >= t->df_min[0])
+        out->deploy_frequency = WF_DORA_TIER_ELITE;
+    else if (df >= t->df_min[1])
+        out->deploy_frequency = WF_DORA_TIER_HIGH;
+    else if (df >= t->df_min[2])
+        out->deploy_frequency = WF_DORA_TIER_MEDIUM;
+    else
+        out->deploy_frequency = WF_DORA_TIER_LOW;
+    out->lead_time = lower_better(st->lead_median_h, t->lead_h, 1);
+    out->change_failure_rate = lower_better(st->change_failure_rate, t->cfr, 0);
+    /* recovery: failed deployment recovery time, else incident restore time */
+    double rec = st->recovery_median_h >= 0 ? st->recovery_median_h : st->restore_median_h;
+    out->recovery_time = lower_better(rec, t->recov_h, 1);
+    enum wf_dora_tier all[4] = {out->deploy_frequency, out->lead_time, out->change_failure_rate,
+                                out->recovery_time};
+    out->overall = WF_DORA_TIER_NONE;
+    for (int i = 0; i < 4; i++)
+        if (all[i] != WF_DORA_TIER_NONE &&
+            (out->overall == WF_DORA_TIER_NONE || all[i] < out->overall))
+            out->overall = all[i];
+    return WF_OK;
+}
