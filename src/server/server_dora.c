@@ -505,3 +505,60 @@ void wf_server__h_events_incidents(struct wf_http_req *req, struct wf_http_resp 
     wf_buf_cleanup(&red);
     json_decref(k.o);
 }
+
+/* ---- Prometheus gauges --------------------------------------------------------------- */
+
+#define GAUGE_WINDOW_MS (30 * DAY_MS) /* the keys over the last 30 days */
+#define GAUGE_TTL_MS 60000u           /* recomputed at most once a minute */
+#define GAUGE_MAX_TENANTS 100u        /* tenants exported; /metrics stays bounded */
+
+static void gauge(struct wf_server__ctx *c, const char *name, const char *tenant, double v)
+{
+    if (v >= 0) /* -1: nothing to measure, so no sample */
+        wf_server__metrics_gauge(c->metrics, name, "tenant", tenant, v);
+}
+
+void wf_server__dora_gauges(struct wf_server__ctx *c)
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static uint64_t last_ms;
+    uint64_t now = wf_now_ms();
+    if (pthread_mutex_trylock(&mu) != 0)
+        return; /* another scrape is computing them */
+    if (last_ms && now - last_ms < GAUGE_TTL_MS) {
+        pthread_mutex_unlock(&mu);
+        return;
+    }
+    last_ms = now;
+    json_t *tenants = NULL;
+    if (wf_store_tenant_list(c->store, &tenants) == WF_OK) {
+        int64_t until = wf_store_now_ms();
+        size_t i;
+        json_t *t;
+        json_array_foreach(tenants, i, t)
+        {
+            const char *id = json_string_value(json_object_get(t, "id"));
+            struct wf_dora_set *set = NULL;
+            if (i >= GAUGE_MAX_TENANTS || !id ||
+                load(c, id, until - GAUGE_WINDOW_MS, until, &set) != WF_OK)
+                continue;
+            struct wf_dora_query q;
+            struct wf_dora_result r;
+            memset(&q, 0, sizeof(q));
+            q.since_ms = until - GAUGE_WINDOW_MS;
+            q.until_ms = until;
+            q.bucket = WF_DORA_MONTH;
+            if (wf_dora_compute(set, &q, &r) == WF_OK) {
+                gauge(c, "workflowai_dora_deployments_per_day", id, r.total.deploys_per_day);
+                gauge(c, "workflowai_dora_lead_time_hours", id, r.total.lead_median_h);
+                gauge(c, "workflowai_dora_change_failure_rate", id, r.total.change_failure_rate);
+                gauge(c, "workflowai_dora_time_to_restore_hours", id, r.total.restore_median_h);
+                gauge(c, "workflowai_dora_rework_rate", id, r.total.rework_rate);
+                wf_dora_result_cleanup(&r);
+            }
+            wf_dora_set_free(set);
+        }
+    }
+    json_decref(tenants);
+    pthread_mutex_unlock(&mu);
+}

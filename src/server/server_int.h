@@ -189,6 +189,9 @@ void wf_server__h_dora(struct wf_http_req *req, struct wf_http_resp *resp, void 
 void wf_server__h_report_weekly(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
 void wf_server__h_events_deployments(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
 void wf_server__h_events_incidents(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+/* Sets the workflowai_dora_* gauges of every tenant (last 30 days),
+ * recomputed at most once a minute; called by /metrics. Thread-safe. */
+void wf_server__dora_gauges(struct wf_server__ctx *c);
 
 /* Triages a stored build's log and stores the failure (server_worker.c).
  * Fetches the log from the provider first when none is stored and a token

@@ -89,6 +89,7 @@ void wf_server__h_metrics(struct wf_http_req *req, struct wf_http_resp *resp, vo
     if (ss.writes > prev)
         wf_server__metrics_count(c->metrics, "workflowai_store_writes_total", NULL, NULL,
                                  ss.writes - prev);
+    wf_server__dora_gauges(c);
     resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
     if (wf_server__metrics_render(c->metrics, &resp->body) != WF_OK)
         wf_http_resp_error(resp, req, 500, "internal", "could not render metrics");

@@ -164,6 +164,23 @@ def main():
             "--until", "2026-11-23", "--format", "json")
     cj = json.loads(p.stdout)
     check("CLI from the store agrees", cj["total"] == t, cj.get("total"))
+
+    s.start()
+    # ---- /metrics: the keys of the last 30 days as gauges per tenant
+    # (events dated relative to now, so the check holds on any day)
+    import datetime
+    y = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=1)
+    for k in range(3):
+        d = {"id": "recent-%d" % k, "repo": "acme/shop", "environment": "production",
+             "status": "success",
+             "occurred_at": (y + datetime.timedelta(hours=k)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        post(s, "/v1/events/deployments", d, A)
+    m = s.request("GET", "/metrics").body.decode()
+    line = [l for l in m.splitlines()
+            if l.startswith('workflowai_dora_deployments_per_day{tenant="acme"}')]
+    check("DORA deployment frequency gauge", line and float(line[0].split()[-1]) > 0, m[-800:])
+    check("DORA gauges have help and type", "# TYPE workflowai_dora_lead_time_hours gauge" in m)
+    s.stop()
     finish()
 
 
