@@ -336,28 +336,8 @@ unsigned wf_review_file_type(const char *path)
     return t;
 }
 
-static int has_dir(const char *path, const char *dir)
-{
-    size_t n = strlen(dir);
-    for (const char *p = path; (p = strstr(p, dir)) != NULL; p++)
-        if ((p == path || p[-1] == '/') && p[n] == '/')
-            return 1;
-    return 0;
-}
-
 int wf_review_is_test_path(const char *path)
 {
-    static const char *const dirs[] = {"test",  "tests",   "__tests__", "spec",
-                                       "specs", "testing", "e2e",       "testdata"};
-    static const char *const parts[] = {"_test.", ".test.", ".spec.", "_spec.", "Test.", "Tests."};
-    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
-        if (has_dir(path, dirs[i]))
-            return 1;
-    const char *b = base_name(path);
-    if (strncmp(b, "test_", 5) == 0 || strncmp(b, "test.", 5) == 0 || strncmp(b, "tests.", 6) == 0)
-        return 1;
-    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
-        if (strstr(b, parts[i]))
-            return 1;
-    return 0;
+    /* one classifier for the project: the risk model's path classes */
+    return (wf_risk_path_class(path) & WF_RISK_PATH_TEST) != 0;
 }
