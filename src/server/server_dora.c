@@ -317,6 +317,28 @@ static void iso(int64_t ms, char *out, size_t cap)
 }
 
 /* Stores one event under the delivery id and answers like the webhooks. */
+/* A free-text field through the redactor (URLs can carry credentials);
+ * NULL in, NULL out. Returns 0, or -1 after answering 503. */
+static int redact_field(struct wf_server__ctx *c, struct wf_http_req *req,
+                        struct wf_http_resp *resp, const char *in, struct wf_buf *out,
+                        const char **res)
+{
+    *res = NULL;
+    if (!in)
+        return 0;
+    struct wf_redactor *r = wf_server__redactor_get(c);
+    int rc = r ? wf_redact_line(r, in, strlen(in), out, NULL) : WF_ENOMEM;
+    wf_server__redactor_put(c, r);
+    if (rc == WF_OK && !out->p)
+        rc = wf_buf_puts(out, ""); /* an empty field stays an empty string */
+    if (rc != WF_OK) {
+        wf_http_resp_error(resp, req, 503, "out_of_memory", "could not redact a field");
+        return -1;
+    }
+    *res = out->p;
+    return 0;
+}
+
 static void store_one(struct wf_server__ctx *c, struct wf_http_req *req, struct wf_http_resp *resp,
                       const struct wf_store_event *ev, const char *derived)
 {
@@ -412,6 +434,16 @@ void wf_server__h_events_deployments(struct wf_http_req *req, struct wf_http_res
         json_decref(k.o);
         return;
     }
+    struct wf_buf url_red, ref_red;
+    wf_buf_init(&url_red, 8192);
+    wf_buf_init(&ref_red, 1024);
+    if (redact_field(c, req, resp, url, &url_red, &url) != 0 ||
+        redact_field(c, req, resp, ref, &ref_red, &ref) != 0) {
+        wf_buf_cleanup(&url_red);
+        wf_buf_cleanup(&ref_red);
+        json_decref(k.o);
+        return;
+    }
     char ts[64], derived[WF_LIMIT_ID_BYTES];
     iso(at, ts, sizeof ts);
     json_t *data = json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s}", "source", "api", "environment", env,
@@ -420,14 +452,15 @@ void wf_server__h_events_deployments(struct wf_http_req *req, struct wf_http_res
     json_decref(data);
     if (!dj) {
         wf_http_resp_error(resp, req, 503, "out_of_memory", "no memory");
-        json_decref(k.o);
-        return;
+    } else {
+        struct wf_store_event ev = {"deployment", "api",  repo, ref ? ref : "", s ? s : "", id, "",
+                                    env,          status, "",   url ? url : "", at,         dj};
+        snprintf(derived, sizeof derived, "deployment:%s:%s", id, status);
+        store_one(c, req, resp, &ev, derived);
     }
-    struct wf_store_event ev = {"deployment", "api",  repo, ref ? ref : "", s ? s : "", id, "",
-                                env,          status, "",   url ? url : "", at,         dj};
-    snprintf(derived, sizeof derived, "deployment:%s:%s", id, status);
-    store_one(c, req, resp, &ev, derived);
     free(dj);
+    wf_buf_cleanup(&url_red);
+    wf_buf_cleanup(&ref_red);
     json_decref(k.o);
 }
 
@@ -470,6 +503,14 @@ void wf_server__h_events_incidents(struct wf_http_req *req, struct wf_http_resp 
         }
         wf_server__redactor_put(c, r);
     }
+    struct wf_buf url_red;
+    wf_buf_init(&url_red, 8192);
+    if (redact_field(c, req, resp, url, &url_red, &url) != 0) {
+        wf_buf_cleanup(&url_red);
+        wf_buf_cleanup(&red);
+        json_decref(k.o);
+        return;
+    }
     char o_ts[64], r_ts[64], derived[WF_LIMIT_ID_BYTES];
     iso(opened, o_ts, sizeof o_ts);
     if (resolved)
@@ -480,6 +521,7 @@ void wf_server__h_events_incidents(struct wf_http_req *req, struct wf_http_resp 
     char *dj = data ? json_dumps(data, JSON_COMPACT) : NULL;
     json_decref(data);
     if (!dj) {
+        wf_buf_cleanup(&url_red);
         wf_buf_cleanup(&red);
         json_decref(k.o);
         wf_http_resp_error(resp, req, 503, "out_of_memory", "no memory");
@@ -502,6 +544,7 @@ void wf_server__h_events_incidents(struct wf_http_req *req, struct wf_http_resp 
     snprintf(derived, sizeof derived, "incident:%s:%s", id, state);
     store_one(c, req, resp, &ev, derived);
     free(dj);
+    wf_buf_cleanup(&url_red);
     wf_buf_cleanup(&red);
     json_decref(k.o);
 }

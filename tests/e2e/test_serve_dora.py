@@ -175,6 +175,18 @@ def main():
              "status": "success",
              "occurred_at": (y + datetime.timedelta(hours=k)).strftime("%Y-%m-%dT%H:%M:%SZ")}
         post(s, "/v1/events/deployments", d, A)
+    tok = "ghp_R8mZ2vK9qL4xT7wN1pB6cD3fG5hJ0sA2eY4u"
+    r = post(s, "/v1/events/deployments",
+             {"id": "leaky", "repo": "acme/shop", "environment": "staging", "status": "success",
+              "occurred_at": y.strftime("%Y-%m-%dT%H:%M:%SZ"),
+              "url": "https://deploy:%s@cd.example.com/run/1" % tok}, A)
+    check("deployment with a credential URL stored", r.status == 201, r)
+    import sqlite3
+    rows = sqlite3.connect(s.store.split(":", 1)[1]).execute(
+        "SELECT url, data FROM events WHERE external_id = 'leaky'").fetchall()
+    check("the credential in the URL is redacted before it is stored",
+          rows and all(tok not in (u or "") + (d or "") for u, d in rows) and
+          "[REDACTED:" in rows[0][0], rows)
     m = s.request("GET", "/metrics").body.decode()
     line = [l for l in m.splitlines()
             if l.startswith('workflowai_dora_deployments_per_day{tenant="acme"}')]
