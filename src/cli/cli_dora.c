@@ -30,7 +30,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: workflowai dora [--since T] [--until T] [--service REPO] [--env production]\n"
-            "                       [--bucket day|week|month] [--tz +hh:mm] [--format "
+            "                       [--bucket day|week|month] [--tz +hh:mm|Area/City] [--format "
             "text|json|csv]\n"
             "                       [--rework-window-h 24] [--tier-year 2023]\n"
             "                       [--events FILE.jsonl | --store URL --tenant ID] [-o FILE]\n"
@@ -247,9 +247,8 @@ int wf_cli__dora(int argc, char **argv)
     long v;
     if (o.bucket && wf_dora_parse_bucket(o.bucket, &q.bucket) != WF_OK)
         return wf_cli__fail(WF_CLI_EXIT_USAGE, "dora", "--bucket must be day, week or month");
-    if (o.tz && wf_dora_parse_tz(o.tz, &q.tz_offset_min) != WF_OK)
-        return wf_cli__fail(WF_CLI_EXIT_USAGE, "dora",
-                            "--tz must be UTC or a fixed offset like +01:00 or -05:30");
+    /* not a fixed offset: a zone name, loaded once every option is checked */
+    int named_zone = o.tz && wf_dora_parse_tz(o.tz, &q.tz_offset_min) != WF_OK;
     if (o.rework_h) {
         if (wf_parse_long(o.rework_h, 1, 24 * 365, &v) != WF_OK)
             return wf_cli__fail(WF_CLI_EXIT_USAGE, "dora", "--rework-window-h must be 1..8760");
@@ -299,6 +298,17 @@ int wf_cli__dora(int argc, char **argv)
     q.since_ms = since;
     q.until_ms = until;
 
+    struct wf_dora_tz zone;
+    memset(&zone, 0, sizeof zone);
+    if (named_zone) {
+        int trc = wf_dora_tz_load(o.tz, &zone);
+        if (trc)
+            return wf_cli__fail(WF_CLI_EXIT_USAGE, "dora",
+                                "--tz must be UTC, a fixed offset like +01:00 or a zone of the tz "
+                                "database like Europe/Berlin (%s: %s)",
+                                o.tz, wf_strerror(trc));
+        q.tz = &zone;
+    }
     struct wf_dora_set *s = NULL;
     struct wf_buf out;
     wf_buf_init(&out, (size_t)256 * 1024 * 1024);
@@ -375,5 +385,6 @@ int wf_cli__dora(int argc, char **argv)
 done:
     wf_buf_cleanup(&out);
     wf_dora_set_free(s);
+    wf_dora_tz_cleanup(&zone);
     return status;
 }

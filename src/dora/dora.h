@@ -77,16 +77,47 @@ enum wf_dora_bucket_unit { WF_DORA_DAY, WF_DORA_WEEK, WF_DORA_MONTH };
 int wf_dora_parse_bucket(const char *s, enum wf_dora_bucket_unit *out);
 
 /* What to compute. Zero-initialise, then set since/until. */
+/* A named time zone from the tz database (TZif files under
+ * /usr/share/zoneinfo, Debian's tzdata): the UTC offset of every instant,
+ * DST included. */
+#define WF_DORA_TZ_MAX_TRANSITIONS 4096u
+struct wf_dora_tz {
+    int64_t *at_s;        /* transition instants, UTC seconds, ascending (owned) */
+    int32_t *off_s;       /* UTC offset from each transition on, seconds (owned) */
+    size_t n;             /* transitions */
+    int32_t off_before_s; /* offset before the first transition */
+};
+/* Parses a TZif file (versions 1-4; the 64-bit table when present).
+ * WF_EFORMAT for anything else or out-of-range values, WF_ENOMEM. Release
+ * with wf_dora_tz_cleanup. Thread-safe. */
+int wf_dora_tz_parse(const char *data, size_t len, struct wf_dora_tz *out);
+/* Loads zone `name` ("Europe/Berlin"): WF_EINVAL for a name that is not a
+ * plain zone name, WF_ENOENT when the database has no such zone. */
+int wf_dora_tz_load(const char *name, struct wf_dora_tz *out);
+void wf_dora_tz_cleanup(struct wf_dora_tz *tz);
+/* UTC offset in seconds at utc_ms (after the last transition the last
+ * offset stays; fat TZif files list transitions through 2037). */
+int32_t wf_dora_tz_offset_s(const struct wf_dora_tz *tz, int64_t utc_ms);
+/* The UTC instant of a local wall-clock time; a local time skipped by a
+ * DST jump is read with the offset before the jump (02:30 becomes 03:30,
+ * as mktime does), a repeated one is its first occurrence. */
+int64_t wf_dora_tz_local_to_utc(const struct wf_dora_tz *tz, int64_t local_ms);
+
 struct wf_dora_query {
     int64_t since_ms;    /* window start (inclusive), UTC ms */
     int64_t until_ms;    /* window end (exclusive) */
     const char *service; /* NULL or "" = every service together (borrowed) */
     const char *env;     /* deployment environment; NULL = "production" (case-insensitive) */
     enum wf_dora_bucket_unit bucket;
-    int tz_offset_min;        /* bucket boundaries at local midnight of this fixed offset */
-    int64_t rework_window_ms; /* 0 = WF_DORA_REWORK_WINDOW_MS */
-    int tier_year;            /* 0 = 2023; see wf_dora_tier_years */
+    int tz_offset_min;           /* bucket boundaries at local midnight of this fixed offset */
+    const struct wf_dora_tz *tz; /* or of this named zone (borrowed; wins over the offset) */
+    int64_t rework_window_ms;    /* 0 = WF_DORA_REWORK_WINDOW_MS */
+    int tier_year;               /* 0 = 2023; see wf_dora_tier_years */
 };
+
+/* The UTC instant of a local wall-clock time under the query's named zone
+ * or fixed offset. */
+int64_t wf_dora_query_local_to_utc(const struct wf_dora_query *q, int64_t local_ms);
 
 /* Metrics of one bucket or of the whole window. A double is -1 when there
  * is nothing to measure (no deployments, no linked change, ...). */

@@ -218,21 +218,35 @@ static void bucket_label(int64_t start_local, enum wf_dora_bucket_unit u, char *
         snprintf(out, cap, "%04lld-%02u-%02u", (long long)y, m, d);
 }
 
+int64_t wf_dora_query_local_to_utc(const struct wf_dora_query *q, int64_t local_ms)
+{
+    return q->tz ? wf_dora_tz_local_to_utc(q->tz, local_ms)
+                 : local_ms - (int64_t)q->tz_offset_min * 60000;
+}
+
+static int64_t to_local(const struct wf_dora_query *q, int64_t utc_ms)
+{
+    return utc_ms + (q->tz ? (int64_t)wf_dora_tz_offset_s(q->tz, utc_ms) * 1000
+                           : (int64_t)q->tz_offset_min * 60000);
+}
+
 static int make_buckets(const struct wf_dora_query *q, struct wf_dora_bucket **out, size_t *n_out)
 {
-    int64_t off = (int64_t)q->tz_offset_min * 60000;
     size_t n = 0, cap = 0;
     struct wf_dora_bucket *b = NULL;
     int rc = WF_OK;
-    for (int64_t st = bucket_floor(q->since_ms + off, q->bucket); st - off < q->until_ms;
-         st = bucket_next(st, q->bucket)) {
+    /* boundaries are local midnights; with a named zone a day across a DST
+     * change lasts 23 or 25 hours */
+    for (int64_t st = bucket_floor(to_local(q, q->since_ms), q->bucket);
+         wf_dora_query_local_to_utc(q, st) < q->until_ms; st = bucket_next(st, q->bucket)) {
         if ((rc = wf_grow((void **)&b, &cap, n + 1, sizeof *b, WF_DORA_MAX_BUCKETS)) != WF_OK) {
             wf_free(b);
             return rc;
         }
         memset(&b[n], 0, sizeof b[n]);
-        int64_t end = bucket_next(st, q->bucket) - off;
-        b[n].start_ms = st - off < q->since_ms ? q->since_ms : st - off;
+        int64_t start = wf_dora_query_local_to_utc(q, st),
+                end = wf_dora_query_local_to_utc(q, bucket_next(st, q->bucket));
+        b[n].start_ms = start < q->since_ms ? q->since_ms : start;
         b[n].end_ms = end > q->until_ms ? q->until_ms : end;
         bucket_label(st, q->bucket, b[n].label, sizeof b[n].label);
         n++;

@@ -344,10 +344,11 @@ int wf_dora_report(struct wf_dora_set *s, const struct wf_dora_query *q0, int64_
     if (!s || !q0 || !out || n_weeks < 2 || n_weeks > 260)
         return WF_EINVAL;
     struct wf_dora_query q = *q0;
-    int64_t off = (int64_t)q.tz_offset_min * 60000;
     q.bucket = WF_DORA_WEEK;
-    q.until_ms = monday_ms + 7 * WF_DORA__DAY_MS - off;
-    q.since_ms = q.until_ms - (int64_t)n_weeks * 7 * WF_DORA__DAY_MS;
+    /* monday_ms is the local Monday: the weeks end and start at local midnights */
+    q.until_ms = wf_dora_query_local_to_utc(&q, monday_ms + 7 * WF_DORA__DAY_MS);
+    q.since_ms = wf_dora_query_local_to_utc(&q, monday_ms + 7 * WF_DORA__DAY_MS -
+                                                    (int64_t)n_weeks * 7 * WF_DORA__DAY_MS);
     struct wf_dora_result r;
     int rc = wf_dora_compute(s, &q, &r);
     if (rc)

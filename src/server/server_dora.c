@@ -68,8 +68,9 @@ static int parse_when(const char *s, int64_t *out)
 }
 
 struct qbufs {
-    char since[40], until[40], service[256], env[64], bucket[16], tz[16], rework[16], year[8],
+    char since[40], until[40], service[256], env[64], bucket[16], tz[72], rework[16], year[8],
         week[16], weeks[8], format[8];
+    struct wf_dora_tz zone; /* a named tz=, loaded by parse_query; wf_dora_tz_cleanup */
 };
 
 /* Fills q from the query string; on error answers 400 and returns -1. */
@@ -100,6 +101,7 @@ static int parse_query(struct wf_http_req *req, struct wf_http_resp *resp, struc
         }
     }
     memset(q, 0, sizeof *q);
+    memset(&b->zone, 0, sizeof b->zone);
     q->bucket = WF_DORA_WEEK;
     q->service = b->service[0] ? b->service : NULL;
     q->env = b->env[0] ? b->env : NULL;
@@ -117,8 +119,12 @@ static int parse_query(struct wf_http_req *req, struct wf_http_resp *resp, struc
         bad = "since: the window is at most 10 years";
     if (!bad && b->bucket[0] && wf_dora_parse_bucket(b->bucket, &q->bucket) != WF_OK)
         bad = "bucket: expected day, week or month";
-    if (!bad && b->tz[0] && wf_dora_parse_tz(b->tz, &q->tz_offset_min) != WF_OK)
-        bad = "tz: expected UTC or a fixed offset like +01:00";
+    if (!bad && b->tz[0] && wf_dora_parse_tz(b->tz, &q->tz_offset_min) != WF_OK) {
+        if (wf_dora_tz_load(b->tz, &b->zone) == WF_OK)
+            q->tz = &b->zone;
+        else
+            bad = "tz: expected UTC, a fixed offset like +01:00 or a zone like Europe/Berlin";
+    }
     if (!bad && b->rework[0]) {
         if (wf_parse_long(b->rework, 1, 8760, &v) != WF_OK)
             bad = "rework_window_h: expected 1..8760";
@@ -136,30 +142,28 @@ static int parse_query(struct wf_http_req *req, struct wf_http_resp *resp, struc
             q->tier_year = (int)v;
     }
     if (bad) {
+        wf_dora_tz_cleanup(&b->zone);
         wf_http_resp_error(resp, req, 400, "bad_query", "%s", bad);
         return -1;
     }
     return 0;
 }
 
-void wf_server__h_dora(struct wf_http_req *req, struct wf_http_resp *resp, void *ud)
+static void dora_answer(struct wf_http_req *req, struct wf_http_resp *resp,
+                        struct wf_server__ctx *c, struct wf_dora_query *q, struct qbufs *b)
 {
-    struct wf_server__ctx *c = ud;
-    struct wf_dora_query q;
-    struct qbufs b;
-    if (parse_query(req, resp, &q, &b) != 0)
-        return;
+    (void)b;
     struct wf_dora_set *s;
-    int rc = load(c, req->tenant, q.since_ms, q.until_ms, &s);
+    int rc = load(c, req->tenant, q->since_ms, q->until_ms, &s);
     if (rc) {
         load_error(req, resp, rc);
         return;
     }
     struct wf_dora_result r;
-    rc = wf_dora_compute(s, &q, &r);
+    rc = wf_dora_compute(s, q, &r);
     if (rc == WF_OK) {
         wf_buf_reset(&resp->body);
-        rc = wf_dora_format_json(&q, &r, &resp->body);
+        rc = wf_dora_format_json(q, &r, &resp->body);
         wf_dora_result_cleanup(&r);
     }
     wf_dora_set_free(s);
@@ -173,32 +177,38 @@ void wf_server__h_dora(struct wf_http_req *req, struct wf_http_resp *resp, void 
     resp->content_type = "application/json";
 }
 
-void wf_server__h_report_weekly(struct wf_http_req *req, struct wf_http_resp *resp, void *ud)
+void wf_server__h_dora(struct wf_http_req *req, struct wf_http_resp *resp, void *ud)
 {
-    struct wf_server__ctx *c = ud;
     struct wf_dora_query q;
     struct qbufs b;
     if (parse_query(req, resp, &q, &b) != 0)
         return;
+    dora_answer(req, resp, ud, &q, &b);
+    wf_dora_tz_cleanup(&b.zone);
+}
+
+static void report_answer(struct wf_http_req *req, struct wf_http_resp *resp,
+                          struct wf_server__ctx *c, struct wf_dora_query *q, struct qbufs *b)
+{
     int64_t monday;
     long weeks = 8;
-    if (!b.week[0] || wf_dora_parse_week(b.week, &monday) != WF_OK) {
+    if (!b->week[0] || wf_dora_parse_week(b->week, &monday) != WF_OK) {
         wf_http_resp_error(resp, req, 400, "bad_query",
                            "week: expected an ISO week YYYY-Www that exists, e.g. 2026-W47");
         return;
     }
-    if (b.weeks[0] && wf_parse_long(b.weeks, 2, 260, &weeks) != WF_OK) {
+    if (b->weeks[0] && wf_parse_long(b->weeks, 2, 260, &weeks) != WF_OK) {
         wf_http_resp_error(resp, req, 400, "bad_query", "weeks: expected 2..260");
         return;
     }
     enum wf_dora_report_format fmt = WF_DORA_REPORT_MD;
-    if (strcmp(b.format, "html") == 0)
+    if (strcmp(b->format, "html") == 0)
         fmt = WF_DORA_REPORT_HTML;
-    else if (b.format[0] && strcmp(b.format, "md") != 0) {
+    else if (b->format[0] && strcmp(b->format, "md") != 0) {
         wf_http_resp_error(resp, req, 400, "bad_query", "format: expected md or html");
         return;
     }
-    int64_t until = monday + 7 * DAY_MS - (int64_t)q.tz_offset_min * 60000;
+    int64_t until = wf_dora_query_local_to_utc(q, monday + 7 * DAY_MS);
     struct wf_dora_set *s;
     int rc = load(c, req->tenant, until - weeks * 7 * DAY_MS, until, &s);
     if (rc) {
@@ -206,7 +216,7 @@ void wf_server__h_report_weekly(struct wf_http_req *req, struct wf_http_resp *re
         return;
     }
     wf_buf_reset(&resp->body);
-    rc = wf_dora_report(s, &q, monday, (int)weeks, fmt, &resp->body);
+    rc = wf_dora_report(s, q, monday, (int)weeks, fmt, &resp->body);
     wf_dora_set_free(s);
     if (rc) {
         wf_http_resp_error(resp, req, 500, "internal", "report: %s", wf_strerror(rc));
@@ -215,6 +225,16 @@ void wf_server__h_report_weekly(struct wf_http_req *req, struct wf_http_resp *re
     resp->status = 200;
     resp->content_type =
         fmt == WF_DORA_REPORT_HTML ? "text/html; charset=utf-8" : "text/markdown; charset=utf-8";
+}
+
+void wf_server__h_report_weekly(struct wf_http_req *req, struct wf_http_resp *resp, void *ud)
+{
+    struct wf_dora_query q;
+    struct qbufs b;
+    if (parse_query(req, resp, &q, &b) != 0)
+        return;
+    report_answer(req, resp, ud, &q, &b);
+    wf_dora_tz_cleanup(&b.zone);
 }
 
 /* ---- Posted events ---------------------------------------------------------------- */

@@ -69,7 +69,9 @@ fi
 expect "bad week" 2 "$BIN" dora report --week 2025-W53 --events "$EV"
 has "bad week message" "$TMP/err" 'ISO week'
 expect "bad bucket" 2 "$BIN" dora --events "$EV" --bucket year
-expect "bad tz" 2 "$BIN" dora --events "$EV" --tz Europe/Paris
+expect "bad tz" 2 "$BIN" dora --events "$EV" --tz Mars/Olympus_Mons
+expect "tz path refused" 2 "$BIN" dora --events "$EV" --tz ../../etc/passwd
+expect "named tz" 0 "$BIN" dora --events "$EV" --tz Europe/Paris --format json
 expect "bad tier year" 2 "$BIN" dora --events "$EV" --tier-year 2019
 printf '{"kind":"deployment","repo":5}\n' >"$TMP/bad.jsonl"
 expect "bad line" 1 "$BIN" dora --events "$TMP/bad.jsonl"
