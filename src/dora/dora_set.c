@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "dora/dora_int.h"
 
@@ -184,6 +187,21 @@ int wf_dora_set_add(struct wf_dora_set *s, const struct wf_dora_input *in)
     s->n++;
     s->sorted = 0;
     return WF_OK;
+}
+
+void *wf_dora__alloc_big(size_t n)
+{
+    void *p = wf_malloc(n);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    if (p && n >= 2 * huge) {
+        uintptr_t from = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+        uintptr_t to = ((uintptr_t)p + n) & ~(huge - 1);
+        if (to > from)
+            (void)madvise((void *)from, to - from, MADV_HUGEPAGE); /* advice only */
+    }
+#endif
+    return p;
 }
 
 /* ---- Calendar ------------------------------------------------------------------- */
