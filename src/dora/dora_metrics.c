@@ -45,13 +45,13 @@ static int ev_less(const struct wf_dora__ev *a, const struct wf_dora__ev *b)
 WF_DORA__SORT(ev_sort, struct wf_dora__ev, ev_less)
 
 /* Sorts a[0..n), all of one (service, kind), into ev_cmp order: events
- * spread over buckets by the top bits of their key (about 128 events a
+ * spread over buckets by the top bits of their key (a few events a
  * bucket, in tmp), each bucket sorted by ev_cmp (it fits in cache), then
  * copied back. Bucket order is key order, so the result is ev_cmp order. */
 static void sort_group(struct wf_dora__ev *a, size_t n, struct wf_dora__ev *tmp, size_t *cnt)
 {
     int bits = 0;
-    while (bits < 16 && (n >> bits) > 128)
+    while (bits < 16 && (n >> bits) > 4)
         bits++;
     if (!bits || !tmp) {
         ev_sort(a, n);

@@ -154,15 +154,43 @@ static int status_of(const char *st)
     return WF_DORA__ST_OTHER;
 }
 
+/* Asks for huge pages over the 2 MiB-aligned inside of p[0..n), large
+ * blocks only. Advice: nothing changes where it is not taken. */
+static void advise_huge(void *p, size_t n)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    if (p && n >= 2 * huge) {
+        uintptr_t from = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+        uintptr_t to = ((uintptr_t)p + n) & ~(huge - 1);
+        if (to > from)
+            (void)madvise((void *)from, to - from, MADV_HUGEPAGE);
+    }
+#else
+    (void)p;
+    (void)n;
+#endif
+}
+
+void *wf_dora__alloc_big(size_t n)
+{
+    void *p = wf_malloc(n);
+    advise_huge(p, n);
+    return p;
+}
+
 int wf_dora_set_add(struct wf_dora_set *s, const struct wf_dora_input *in)
 {
     if (!s || !in || !in->repo || !in->repo[0] || in->at_ms <= 0 || in->kind > WF_DORA_INCIDENT)
         return WF_EINVAL;
     int rc;
     uint32_t svc, env = 0;
+    struct wf_dora__ev *was = s->ev;
     if ((rc = wf_grow((void **)&s->ev, &s->cap, s->n + 1, sizeof *s->ev, WF_DORA_MAX_EVENTS)) !=
         WF_OK)
         return rc;
+    if (s->ev != was)
+        advise_huge(s->ev, s->cap * sizeof *s->ev);
     if ((rc = intern(s, in->repo, 0, &svc)) != WF_OK)
         return rc;
     if (in->kind == WF_DORA_DEPLOYMENT && in->env && in->env[0] &&
@@ -187,21 +215,6 @@ int wf_dora_set_add(struct wf_dora_set *s, const struct wf_dora_input *in)
     s->n++;
     s->sorted = 0;
     return WF_OK;
-}
-
-void *wf_dora__alloc_big(size_t n)
-{
-    void *p = wf_malloc(n);
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    const uintptr_t huge = (uintptr_t)2 << 20;
-    if (p && n >= 2 * huge) {
-        uintptr_t from = ((uintptr_t)p + huge - 1) & ~(huge - 1);
-        uintptr_t to = ((uintptr_t)p + n) & ~(huge - 1);
-        if (to > from)
-            (void)madvise((void *)from, to - from, MADV_HUGEPAGE); /* advice only */
-    }
-#endif
-    return p;
 }
 
 /* ---- Calendar ------------------------------------------------------------------- */
