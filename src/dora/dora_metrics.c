@@ -184,7 +184,7 @@ static void ents_cleanup(struct ents *e)
 }
 
 /* Sorts a[0..n), all of one service, into ent_cmp order: entities spread
- * over buckets by time (about 128 a bucket, in tmp), each bucket sorted by
+ * over buckets by time (a few a bucket, in tmp), each bucket sorted by
  * ent_cmp in cache, then copied back. Bucket order is time order. */
 static void sort_by_time(struct ent *a, size_t n, struct ent *tmp, size_t *cnt)
 {
@@ -198,7 +198,7 @@ static void sort_by_time(struct ent *a, size_t n, struct ent *tmp, size_t *cnt)
             hi = a[i].at_ms;
     }
     size_t nb = 1;
-    while (nb < 65536 && n / nb > 128)
+    while (nb < 65536 && n / nb > 4)
         nb *= 2;
     int shift = 0;
     uint64_t range = (uint64_t)hi - (uint64_t)lo;
@@ -652,25 +652,32 @@ static int one_service(struct ctx *c, struct ent *dall, size_t d0, size_t d1, co
     size_t ns = 0;
     for (size_t i = d0; i < d1; i++)
         ns += dall[i].status == WF_DORA__ST_SUCCESS;
-    struct ent *ok = wf_malloc((ns ? ns : 1) * sizeof *ok);
+    size_t nrc = 0;
+    for (size_t i = 0; i < ninc; i++)
+        nrc += inc[i].rc != 0;
+    /* success times, whether named as a root cause, sha -> first success;
+     * rcs: the root causes named, cx: sha -> change, for those shas only */
     int64_t *okt = wf_malloc((ns ? ns : 1) * sizeof *okt);
-    struct shamap x = {0}, cx = {0};
-    if (!ok || !okt || shamap_init(&x, ns) != WF_OK || shamap_init(&cx, nch) != WF_OK) {
+    uint8_t *named = wf_calloc(ns ? ns : 1, 1);
+    struct shamap x = {0}, cx = {0}, rcs = {0};
+    if (!okt || !named || shamap_init(&x, ns) != WF_OK || shamap_init(&cx, nrc) != WF_OK ||
+        shamap_init(&rcs, nrc) != WF_OK) {
         rc = WF_ENOMEM;
         goto out;
     }
     ns = 0;
     for (size_t i = d0; i < d1; i++)
         if (dall[i].status == WF_DORA__ST_SUCCESS) {
-            okt[ns] = dall[i].at_ms;
-            ok[ns++] = dall[i];
+            if (dall[i].sha)
+                shamap_put_first(&x, dall[i].sha, ns);
+            okt[ns++] = dall[i].at_ms;
         }
-    for (size_t i = 0; i < ns; i++)
-        if (ok[i].sha)
-            shamap_put_first(&x, ok[i].sha, i);
+    for (size_t i = 0; i < ninc; i++)
+        if (inc[i].rc)
+            shamap_put_first(&rcs, inc[i].rc, i);
     /* a service's changes have distinct shas: a change's identity is its sha */
-    for (size_t i = 0; i < nch; i++)
-        if (ch[i].sha)
+    for (size_t i = 0; nrc && i < nch; i++)
+        if (ch[i].sha && shamap_get(&rcs, ch[i].sha) != (size_t)-1)
             shamap_put_first(&cx, ch[i].sha, i);
 
     /* deployments, failures and their recovery; everything is in time
@@ -702,7 +709,7 @@ static int one_service(struct ctx *c, struct ent *dall, size_t d0, size_t d1, co
             if (k < ns) {
                 st->recovered++;
                 r->total.recovered++;
-                if ((rc = sample_add(&c->recov, b, ok[k].at_ms - d->at_ms)) != WF_OK)
+                if ((rc = sample_add(&c->recov, b, okt[k] - d->at_ms)) != WF_OK)
                     goto out;
             }
         }
@@ -729,11 +736,10 @@ static int one_service(struct ctx *c, struct ent *dall, size_t d0, size_t d1, co
             size_t m = shamap_get(&cx, n->rc);
             size_t k = m != (size_t)-1 ? shipped_by(okt, ns, &x, ch[m].at_ms, n->rc)
                                        : shamap_get(&x, n->rc);
-            if (k != (size_t)-1 && !ok[k].flag && ok[k].at_ms <= n->at_ms) {
-                ok[k].flag = 1;
-                if (in_window(c, ok[k].at_ms)) {
-                    r->buckets[bucket_of(r->buckets, r->n_buckets, ok[k].at_ms)]
-                        .s.caused_incident++;
+            if (k != (size_t)-1 && !named[k] && okt[k] <= n->at_ms) {
+                named[k] = 1;
+                if (in_window(c, okt[k])) {
+                    r->buckets[bucket_of(r->buckets, r->n_buckets, okt[k])].s.caused_incident++;
                     r->total.caused_incident++;
                 }
             }
@@ -751,10 +757,11 @@ static int one_service(struct ctx *c, struct ent *dall, size_t d0, size_t d1, co
         }
     }
 out:
-    wf_free(ok);
     wf_free(okt);
+    wf_free(named);
     shamap_cleanup(&x);
     shamap_cleanup(&cx);
+    shamap_cleanup(&rcs);
     return rc;
 }
 
