@@ -185,12 +185,9 @@ int wf_dora_set_add(struct wf_dora_set *s, const struct wf_dora_input *in)
         return WF_EINVAL;
     int rc;
     uint32_t svc, env = 0;
-    struct wf_dora__ev *was = s->ev;
     if ((rc = wf_grow((void **)&s->ev, &s->cap, s->n + 1, sizeof *s->ev, WF_DORA_MAX_EVENTS)) !=
         WF_OK)
         return rc;
-    if (s->ev != was)
-        advise_huge(s->ev, s->cap * sizeof *s->ev);
     if ((rc = intern(s, in->repo, 0, &svc)) != WF_OK)
         return rc;
     if (in->kind == WF_DORA_DEPLOYMENT && in->env && in->env[0] &&
