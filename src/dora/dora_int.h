@@ -52,6 +52,11 @@ int64_t wf_dora__floordiv(int64_t a, int64_t b);
 /* ISO week label "YYYY-Www" of the week whose Monday is day `monday`. */
 void wf_dora__week_label(int64_t monday, char *out, size_t cap);
 
+/* wf_malloc for the large arrays of a computation (10 M events): asks the
+ * kernel for huge pages where it can, since first touching 4 KiB pages one
+ * fault at a time costs more than filling them. Free with wf_free. */
+void *wf_dora__alloc_big(size_t n);
+
 /* Defines `static void name(type *a, size_t n)`: an in-place quicksort
  * (median of three, insertion sort below 16, recursion on the smaller
  * side) with `less(const type *x, const type *y)` inlined. glibc's qsort

@@ -44,12 +44,92 @@ static int ev_less(const struct wf_dora__ev *a, const struct wf_dora__ev *b)
 }
 WF_DORA__SORT(ev_sort, struct wf_dora__ev, ev_less)
 
+/* Sorts a[0..n), all of one (service, kind), into ev_cmp order: events
+ * spread over buckets by the top bits of their key (a few events a
+ * bucket, in tmp), each bucket sorted by ev_cmp (it fits in cache), then
+ * copied back. Bucket order is key order, so the result is ev_cmp order. */
+static void sort_group(struct wf_dora__ev *a, size_t n, struct wf_dora__ev *tmp, size_t *cnt)
+{
+    int bits = 0;
+    while (bits < 16 && (n >> bits) > 4)
+        bits++;
+    if (!bits || !tmp) {
+        ev_sort(a, n);
+        return;
+    }
+    size_t nb = (size_t)1 << bits, sum = 0;
+    memset(cnt, 0, (nb + 1) * sizeof *cnt);
+    for (size_t i = 0; i < n; i++)
+        cnt[(a[i].key >> (64 - bits)) + 1]++;
+    for (size_t b = 0; b <= nb; b++) {
+        sum += cnt[b];
+        cnt[b] = sum;
+    }
+    /* cnt[b] is the start of bucket b */
+    for (size_t i = 0; i < n; i++)
+        tmp[cnt[a[i].key >> (64 - bits)]++] = a[i];
+    /* cnt[b] is now its end */
+    for (size_t b = 0, from = 0; b < nb; from = cnt[b], b++)
+        if (cnt[b] - from > 1)
+            ev_sort(tmp + from, cnt[b] - from);
+    memcpy(a, tmp, n * sizeof *a);
+}
+
+/* ev_cmp order without comparing 10 M records against each other: the
+ * events are partitioned in place by (service, kind) (American flag sort:
+ * each event moves once, reads and writes stream through one head per
+ * group), then each group is sorted by its keys in cache (sort_group). */
+static void sort_events(struct wf_dora_set *s)
+{
+    size_t n = s->n, ng = s->n_names * 3, max = 0;
+    size_t *head = wf_calloc(ng + 1, sizeof *head), *end = wf_malloc((ng + 1) * sizeof *end);
+    size_t *cnt = wf_malloc(((size_t)65536 + 1) * sizeof *cnt);
+    struct wf_dora__ev *a = s->ev, *tmp = NULL;
+    if (!head || !end || !cnt) {
+        ev_sort(a, n); /* out of memory for the buckets: one comparison sort */
+        goto out;
+    }
+#define GROUP(e) ((size_t)(e)->svc * 3 + (e)->kind)
+    for (size_t i = 0; i < n; i++)
+        head[GROUP(&a[i]) + 1]++;
+    for (size_t g = 0; g < ng; g++) {
+        if (head[g + 1] > max)
+            max = head[g + 1];
+        head[g + 1] += head[g];
+    }
+    for (size_t g = 0; g < ng; g++)
+        end[g] = head[g + 1];
+    for (size_t g = 0; g < ng; g++) {
+        while (head[g] < end[g]) {
+            struct wf_dora__ev e = a[head[g]];
+            size_t to = GROUP(&e);
+            while (to != g) {
+                struct wf_dora__ev t = a[head[to]];
+                a[head[to]++] = e;
+                e = t;
+                to = GROUP(&e);
+            }
+            a[head[g]++] = e;
+        }
+    }
+#undef GROUP
+    tmp = wf_dora__alloc_big((max ? max : 1) * sizeof *tmp); /* NULL: sort_group falls back */
+    for (size_t g = 0, from = 0; g < ng; from = end[g], g++)
+        if (end[g] - from > 1)
+            sort_group(a + from, end[g] - from, tmp, cnt);
+out:
+    wf_free(head);
+    wf_free(end);
+    wf_free(cnt);
+    wf_free(tmp);
+}
+
 static void finalize(struct wf_dora_set *s)
 {
     if (s->sorted)
         return;
     if (s->n > 1)
-        ev_sort(s->ev, s->n);
+        sort_events(s);
     size_t w = 0;
     for (size_t i = 0; i < s->n; i++) {
         if (w && ev_cmp(&s->ev[w - 1], &s->ev[i]) == 0) {
@@ -103,25 +183,119 @@ static void ents_cleanup(struct ents *e)
     wf_free(e->inc);
 }
 
+/* Sorts a[0..n), all of one service, into ent_cmp order: entities spread
+ * over buckets by time (a few a bucket, in tmp), each bucket sorted by
+ * ent_cmp in cache, then copied back. Bucket order is time order. */
+static void sort_by_time(struct ent *a, size_t n, struct ent *tmp, size_t *cnt)
+{
+    if (n < 2)
+        return;
+    int64_t lo = a[0].at_ms, hi = a[0].at_ms;
+    for (size_t i = 1; i < n; i++) {
+        if (a[i].at_ms < lo)
+            lo = a[i].at_ms;
+        if (a[i].at_ms > hi)
+            hi = a[i].at_ms;
+    }
+    size_t nb = 1;
+    while (nb < 65536 && n / nb > 4)
+        nb *= 2;
+    int shift = 0;
+    uint64_t range = (uint64_t)hi - (uint64_t)lo;
+    while ((range >> shift) >= nb)
+        shift++;
+    if (nb == 1 || !tmp || !range) {
+        ent_sort(a, n);
+        return;
+    }
+    size_t sum = 0;
+    memset(cnt, 0, (nb + 1) * sizeof *cnt);
+    for (size_t i = 0; i < n; i++)
+        cnt[(((uint64_t)a[i].at_ms - (uint64_t)lo) >> shift) + 1]++;
+    for (size_t b = 0; b <= nb; b++) {
+        sum += cnt[b];
+        cnt[b] = sum;
+    }
+    for (size_t i = 0; i < n; i++)
+        tmp[cnt[((uint64_t)a[i].at_ms - (uint64_t)lo) >> shift]++] = a[i];
+    for (size_t b = 0, from = 0; b < nb; from = cnt[b], b++)
+        if (cnt[b] - from > 1)
+            ent_sort(tmp + from, cnt[b] - from);
+    memcpy(a, tmp, n * sizeof *a);
+}
+
+/* Sorts each service's slice of a[0..n) (grouped by service) by time. */
+static int sort_services(struct ent *a, size_t n)
+{
+    size_t max = 0;
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i + 1; j < n && a[j].svc == a[i].svc; j++)
+            ;
+        if (j - i > max)
+            max = j - i;
+    }
+    struct ent *tmp = wf_dora__alloc_big((max ? max : 1) * sizeof *tmp);
+    size_t *cnt = wf_malloc(((size_t)65536 + 1) * sizeof *cnt);
+    if (!tmp || !cnt) {
+        wf_free(tmp);
+        wf_free(cnt);
+        return WF_ENOMEM;
+    }
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i + 1; j < n && a[j].svc == a[i].svc; j++)
+            ;
+        sort_by_time(a + i, j - i, tmp, cnt);
+    }
+    wf_free(tmp);
+    wf_free(cnt);
+    return WF_OK;
+}
+
 /* Merges each identity group: a deployment is its latest terminal status
  * (in the wanted environment), a change its earliest time, an incident its
  * earliest open, latest resolution and any root cause. */
 static int merge(const struct wf_dora_set *s, long svc, long env, struct ents *out)
 {
     memset(out, 0, sizeof *out);
-    struct ent **lists[3] = {&out->deps, &out->chg, &out->inc};
-    size_t *counts[3] = {&out->n_deps, &out->n_chg, &out->n_inc};
-    size_t caps[3] = {0, 0, 0}, k;
+    struct ent *lists[3] = {NULL, NULL, NULL};
+    size_t counts[3] = {0, 0, 0}, k, lo = 0, hi = s->n;
     int rc = WF_OK;
-    /* events are sorted by (svc, kind, key): one pass sees each group whole */
-    for (size_t i = 0; i < s->n; i = k) {
+    /* events are sorted by (svc, kind, key): a service is one slice */
+    if (svc >= 0) {
+        size_t l = 0, h = s->n;
+        while (l < h) {
+            size_t mid = l + (h - l) / 2;
+            if (s->ev[mid].svc < (uint32_t)svc)
+                l = mid + 1;
+            else
+                h = mid;
+        }
+        lo = l;
+        for (h = s->n; l < h;) {
+            size_t mid = l + (h - l) / 2;
+            if (s->ev[mid].svc <= (uint32_t)svc)
+                l = mid + 1;
+            else
+                h = mid;
+        }
+        hi = l;
+    }
+    /* at most one entity per event: allocate once (untouched pages cost nothing) */
+    for (size_t i = lo; i < hi; i++)
+        counts[s->ev[i].kind]++;
+    for (int j = 0; j < 3; j++)
+        if (!(lists[j] = wf_dora__alloc_big((counts[j] ? counts[j] : 1) * sizeof **lists))) {
+            rc = WF_ENOMEM;
+            goto fail;
+        }
+    memset(counts, 0, sizeof counts);
+    /* one pass sees each group whole */
+    for (size_t i = lo; i < hi; i = k) {
         const struct wf_dora__ev *e = &s->ev[i];
-        for (k = i + 1; k < s->n && s->ev[k].key == e->key && s->ev[k].kind == e->kind &&
-                        s->ev[k].svc == e->svc;
+        for (k = i + 1;
+             k < hi && s->ev[k].key == e->key && s->ev[k].kind == e->kind && s->ev[k].svc == e->svc;
              k++)
             ;
-        if (svc >= 0 && e->svc != (uint32_t)svc)
-            continue;
         int kind = e->kind;
         struct ent x;
         memset(&x, 0, sizeof x);
@@ -154,23 +328,25 @@ static int merge(const struct wf_dora_set *s, long svc, long env, struct ents *o
                     x.rc = f->rc;
             }
         }
-        if (!have)
-            continue;
-        if ((rc = wf_grow((void **)lists[kind], &caps[kind], *counts[kind] + 1, sizeof x,
-                          WF_DORA_MAX_EVENTS)) != WF_OK) {
-            ents_cleanup(out);
-            memset(out, 0, sizeof *out);
-            return rc;
-        }
-        (*lists[kind])[(*counts[kind])++] = x;
+        if (have)
+            lists[kind][counts[kind]++] = x;
     }
-    /* deployments and incidents in time order; changes need none (they are
-     * looked up, not walked) but stay grouped by service like the others */
-    if (out->n_deps > 1)
-        ent_sort(out->deps, out->n_deps);
-    if (out->n_inc > 1)
-        ent_sort(out->inc, out->n_inc);
+    /* everything in time order per service: deployments and incidents are
+     * walked, changes too (their lookups then only move forward) */
+    for (int j = 0; j < 3; j++)
+        if ((rc = sort_services(lists[j], counts[j])) != WF_OK)
+            goto fail;
+    out->deps = lists[0];
+    out->chg = lists[1];
+    out->inc = lists[2];
+    out->n_deps = counts[0];
+    out->n_chg = counts[1];
+    out->n_inc = counts[2];
     return WF_OK;
+fail:
+    for (int j = 0; j < 3; j++)
+        wf_free(lists[j]);
+    return rc;
 }
 
 /* ---- Buckets ------------------------------------------------------------------- */
@@ -353,7 +529,7 @@ static int reduce(struct samples *s, struct wf_dora_result *r, size_t off_median
 {
     size_t nb = r->n_buckets;
     size_t *start = wf_calloc(nb + 1, sizeof *start);
-    double *v = wf_malloc((s->n ? s->n : 1) * sizeof *v);
+    double *v = wf_dora__alloc_big((s->n ? s->n : 1) * sizeof *v);
     if (!start || !v) {
         wf_free(start);
         wf_free(v);
@@ -384,19 +560,6 @@ static int reduce(struct samples *s, struct wf_dora_result *r, size_t off_median
 }
 
 /* ---- The computation ---------------------------------------------------------------- */
-
-/* First index in [lo, hi) of deps with at_ms >= t (or > t when strict). */
-static size_t lower(const struct ent *d, size_t lo, size_t hi, int64_t t, int strict)
-{
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (d[mid].at_ms < t || (strict && d[mid].at_ms == t))
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
 
 /* sha -> index of its earliest entry: open addressing, keys never 0. */
 /* First index of t_ms[0..n) (ascending) with a value >= t (> t when
@@ -461,18 +624,24 @@ static size_t shamap_get(const struct shamap *m, uint64_t sha)
     return (size_t)-1;
 }
 
-/* The successful deployment (index into d) that first shipped a change at t
- * with sha: the earliest success at or after t, or an earlier one that
- * deployed exactly this sha (clock skew). (size_t)-1 when none. */
-static size_t shipped_by(const int64_t *t_ms, size_t n, const struct shamap *x, int64_t t,
-                         uint64_t sha)
+/* The successful deployment (index into the n successes) that first
+ * shipped a change with sha, given i, the earliest success at or after the
+ * change: that one, or an earlier one that deployed exactly this sha (clock
+ * skew). (size_t)-1 when none. */
+static size_t shipped_from(size_t i, size_t n, const struct shamap *x, uint64_t sha)
 {
-    size_t i = lower_t(t_ms, n, t, 0);
     size_t best = i < n ? i : (size_t)-1;
     size_t m = sha ? shamap_get(x, sha) : (size_t)-1;
     if (m != (size_t)-1 && (best == (size_t)-1 || m < best))
         best = m;
     return best;
+}
+
+/* shipped_from for a change at t (binary search over the success times). */
+static size_t shipped_by(const int64_t *t_ms, size_t n, const struct shamap *x, int64_t t,
+                         uint64_t sha)
+{
+    return shipped_from(lower_t(t_ms, n, t, 0), n, x, sha);
 }
 
 struct ctx {
@@ -497,28 +666,37 @@ static int one_service(struct ctx *c, struct ent *dall, size_t d0, size_t d1, co
     size_t ns = 0;
     for (size_t i = d0; i < d1; i++)
         ns += dall[i].status == WF_DORA__ST_SUCCESS;
-    struct ent *ok = wf_malloc((ns ? ns : 1) * sizeof *ok);
+    size_t nrc = 0;
+    for (size_t i = 0; i < ninc; i++)
+        nrc += inc[i].rc != 0;
+    /* success times, whether named as a root cause, sha -> first success;
+     * rcs: the root causes named, cx: sha -> change, for those shas only */
     int64_t *okt = wf_malloc((ns ? ns : 1) * sizeof *okt);
-    struct shamap x = {0}, cx = {0};
-    if (!ok || !okt || shamap_init(&x, ns) != WF_OK || shamap_init(&cx, nch) != WF_OK) {
+    uint8_t *named = wf_calloc(ns ? ns : 1, 1);
+    struct shamap x = {0}, cx = {0}, rcs = {0};
+    if (!okt || !named || shamap_init(&x, ns) != WF_OK || shamap_init(&cx, nrc) != WF_OK ||
+        shamap_init(&rcs, nrc) != WF_OK) {
         rc = WF_ENOMEM;
         goto out;
     }
     ns = 0;
     for (size_t i = d0; i < d1; i++)
         if (dall[i].status == WF_DORA__ST_SUCCESS) {
-            okt[ns] = dall[i].at_ms;
-            ok[ns++] = dall[i];
+            if (dall[i].sha)
+                shamap_put_first(&x, dall[i].sha, ns);
+            okt[ns++] = dall[i].at_ms;
         }
-    for (size_t i = 0; i < ns; i++)
-        if (ok[i].sha)
-            shamap_put_first(&x, ok[i].sha, i);
+    for (size_t i = 0; i < ninc; i++)
+        if (inc[i].rc)
+            shamap_put_first(&rcs, inc[i].rc, i);
     /* a service's changes have distinct shas: a change's identity is its sha */
-    for (size_t i = 0; i < nch; i++)
-        if (ch[i].sha)
+    for (size_t i = 0; nrc && i < nch; i++)
+        if (ch[i].sha && shamap_get(&rcs, ch[i].sha) != (size_t)-1)
             shamap_put_first(&cx, ch[i].sha, i);
 
-    /* deployments, failures and their recovery */
+    /* deployments, failures and their recovery; everything is in time
+     * order, so the searches below are pointers that only move forward */
+    size_t kinc = 0, kok = 0;
     for (size_t i = d0; i < d1; i++) {
         const struct ent *d = &dall[i];
         if (!in_window(c, d->at_ms))
@@ -529,7 +707,9 @@ static int one_service(struct ctx *c, struct ent *dall, size_t d0, size_t d1, co
             st->deploys++;
             r->total.deploys++;
             /* rework: the latest incident opened at or before it, within the window */
-            size_t k = lower(inc, 0, ninc, d->at_ms, 1);
+            while (kinc < ninc && inc[kinc].at_ms <= d->at_ms)
+                kinc++;
+            size_t k = kinc;
             if (k > 0 && d->at_ms - inc[k - 1].at_ms <= c->rework_ms) {
                 st->rework++;
                 r->total.rework++;
@@ -537,18 +717,23 @@ static int one_service(struct ctx *c, struct ent *dall, size_t d0, size_t d1, co
         } else {
             st->failed++;
             r->total.failed++;
-            size_t k = lower_t(okt, ns, d->at_ms, 1);
+            while (kok < ns && okt[kok] <= d->at_ms)
+                kok++;
+            size_t k = kok;
             if (k < ns) {
                 st->recovered++;
                 r->total.recovered++;
-                if ((rc = sample_add(&c->recov, b, ok[k].at_ms - d->at_ms)) != WF_OK)
+                if ((rc = sample_add(&c->recov, b, okt[k] - d->at_ms)) != WF_OK)
                     goto out;
             }
         }
     }
     /* lead time: bucketed by the deployment that shipped the change */
+    kok = 0;
     for (size_t i = 0; i < nch; i++) {
-        size_t k = shipped_by(okt, ns, &x, ch[i].at_ms, ch[i].sha);
+        while (kok < ns && okt[kok] < ch[i].at_ms)
+            kok++;
+        size_t k = shipped_from(kok, ns, &x, ch[i].sha);
         if (k == (size_t)-1 || !in_window(c, okt[k]))
             continue;
         size_t b = bucket_of(r->buckets, r->n_buckets, okt[k]);
@@ -565,11 +750,10 @@ static int one_service(struct ctx *c, struct ent *dall, size_t d0, size_t d1, co
             size_t m = shamap_get(&cx, n->rc);
             size_t k = m != (size_t)-1 ? shipped_by(okt, ns, &x, ch[m].at_ms, n->rc)
                                        : shamap_get(&x, n->rc);
-            if (k != (size_t)-1 && !ok[k].flag && ok[k].at_ms <= n->at_ms) {
-                ok[k].flag = 1;
-                if (in_window(c, ok[k].at_ms)) {
-                    r->buckets[bucket_of(r->buckets, r->n_buckets, ok[k].at_ms)]
-                        .s.caused_incident++;
+            if (k != (size_t)-1 && !named[k] && okt[k] <= n->at_ms) {
+                named[k] = 1;
+                if (in_window(c, okt[k])) {
+                    r->buckets[bucket_of(r->buckets, r->n_buckets, okt[k])].s.caused_incident++;
                     r->total.caused_incident++;
                 }
             }
@@ -587,10 +771,11 @@ static int one_service(struct ctx *c, struct ent *dall, size_t d0, size_t d1, co
         }
     }
 out:
-    wf_free(ok);
     wf_free(okt);
+    wf_free(named);
     shamap_cleanup(&x);
     shamap_cleanup(&cx);
+    shamap_cleanup(&rcs);
     return rc;
 }
 
@@ -647,6 +832,17 @@ int wf_dora_compute(struct wf_dora_set *s, const struct wf_dora_query *q,
         env = 0x10000; /* matches no deployment */
     if ((rc = merge(s, svc, env, &e)) != WF_OK)
         goto fail;
+    /* at most one sample per change, failed deployment, incident */
+    c.lead.cap = e.n_chg;
+    c.recov.cap = e.n_deps;
+    c.restore.cap = e.n_inc;
+    if ((c.lead.cap && !(c.lead.p = wf_dora__alloc_big(c.lead.cap * sizeof *c.lead.p))) ||
+        (c.recov.cap && !(c.recov.p = wf_dora__alloc_big(c.recov.cap * sizeof *c.recov.p))) ||
+        (c.restore.cap &&
+         !(c.restore.p = wf_dora__alloc_big(c.restore.cap * sizeof *c.restore.p)))) {
+        rc = WF_ENOMEM;
+        goto fail;
+    }
     for (size_t d = 0, ci = 0, ii = 0; d < e.n_deps || ci < e.n_chg || ii < e.n_inc;) {
         uint32_t cur = UINT32_MAX;
         if (d < e.n_deps && e.deps[d].svc < cur)
