@@ -13,12 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        if ((rc = (x)) != WF_OK)                                                                   \
-            return rc;                                                                             \
-    } while (0)
-
 /* The fields an event may have; everything else is an error. */
 static const char *const known[] = {"type",      "id",   "action",     "repo",       "branch",
                                     "sha",       "name", "status",     "conclusion", "url",

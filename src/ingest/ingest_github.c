@@ -12,12 +12,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        if ((rc = (x)) != WF_OK)                                                                   \
-            return rc;                                                                             \
-    } while (0)
-
 /* repository.full_name into ev->repo and data.repo. */
 static int set_repo(struct wf_ingest__ctx *c, struct wf_ingest_event *ev, json_t *root)
 {
@@ -231,24 +225,6 @@ static int check_run(struct wf_ingest__ctx *c, json_t *root)
     return WF_OK;
 }
 
-/* Length of the first line of s. */
-static size_t first_line(const char *s)
-{
-    size_t n = 0;
-    while (s[n] && s[n] != '\n' && s[n] != '\r')
-        n++;
-    return n;
-}
-
-static int count_array(struct wf_ingest__ctx *c, struct wf_ingest_event *ev, json_t *commit,
-                       const char *where, const char *key)
-{
-    json_t *a;
-    int rc;
-    TRY(wf_ingest__arr(c, commit, where, key, 0, &a));
-    return wf_ingest__set_int(ev, key, a ? (json_int_t)json_array_size(a) : 0, 1);
-}
-
 static int push(struct wf_ingest__ctx *c, json_t *root)
 {
     json_t *commits, *cm;
@@ -270,51 +246,23 @@ static int push(struct wf_ingest__ctx *c, json_t *root)
     const char *branch = strncmp(ref, "refs/heads/", 11) == 0 ? ref + 11 : ref;
     json_array_foreach(commits, i, cm)
     {
-        char path[48];
-        const char *id, *msg, *url, *author_name = NULL, *login = NULL;
+        char path[48], apath[64];
+        const char *login = NULL;
         json_t *author;
         int distinct, has_distinct;
         struct wf_ingest_event *ev;
-        int64_t ts = 0;
         if (i >= WF_INGEST_MAX_COMMITS)
             break;
         snprintf(path, sizeof(path), "commits[%zu]", i);
-        if (!json_is_object(cm))
-            return wf_ingest__fail(c, path, NULL, "expected an object");
-        TRY(wf_ingest__str(c, cm, path, "id", 1, &id));
-        TRY(wf_ingest__str(c, cm, path, "message", 0, &msg));
-        TRY(wf_ingest__str(c, cm, path, "url", 0, &url));
+        TRY(wf_ingest__commit(c, cm, path, full, branch, &ev));
+        /* GitHub's own fields beside the shared commit shape */
         TRY(wf_ingest__bool(c, cm, path, "distinct", &distinct, &has_distinct));
         TRY(wf_ingest__obj(c, cm, path, "author", 0, &author));
-        if (author) {
-            char apath[64];
-            snprintf(apath, sizeof(apath), "%s.author", path);
-            TRY(wf_ingest__str(c, author, apath, "name", 0, &author_name));
+        snprintf(apath, sizeof(apath), "%s.author", path);
+        if (author)
             TRY(wf_ingest__str(c, author, apath, "username", 0, &login));
-        }
-
-        TRY(wf_ingest__event(c, WF_INGEST_CHANGE, &ev));
-        TRY(wf_ingest__set_static(c, ev, &ev->action, "action", "pushed"));
-        TRY(wf_ingest__set(c, ev, &ev->repo, "repo", full));
-        TRY(wf_ingest__set(c, ev, &ev->branch, "branch", branch));
-        TRY(wf_ingest__set(c, ev, &ev->sha, "sha", id));
-        ev->external_id = ev->sha;
-        TRY(wf_ingest__set_text(c, ev, NULL, "message", msg));
-        if (msg) {
-            char *title = wf_arena_strndup(&c->b->arena, msg, first_line(msg));
-            if (!title)
-                return WF_ENOMEM;
-            TRY(wf_ingest__set(c, ev, &ev->name, NULL, title));
-        }
-        TRY(wf_ingest__set(c, ev, NULL, "author", author_name));
         TRY(wf_ingest__set(c, ev, NULL, "author_login", login));
-        TRY(wf_ingest__set_time(c, ev, cm, path, "timestamp", "timestamp", &ts));
-        TRY(wf_ingest__set(c, ev, &ev->url, "url", url));
-        TRY(count_array(c, ev, cm, path, "added"));
-        TRY(count_array(c, ev, cm, path, "removed"));
-        TRY(count_array(c, ev, cm, path, "modified"));
         TRY(wf_ingest__set_bool(ev, "distinct", distinct, has_distinct));
-        ev->occurred_ms = ts;
     }
     return WF_OK;
 }

@@ -13,12 +13,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        if ((rc = (x)) != WF_OK)                                                                   \
-            return rc;                                                                             \
-    } while (0)
-
 /* GitLab's pipeline/job status to (status, conclusion). */
 static void gl_status(const char *s, const char **status, const char **concl)
 {
@@ -315,14 +309,6 @@ static int merge_request(struct wf_ingest__ctx *c, json_t *root)
     return WF_OK;
 }
 
-static size_t first_line(const char *s)
-{
-    size_t n = 0;
-    while (s[n] && s[n] != '\n' && s[n] != '\r')
-        n++;
-    return n;
-}
-
 static int push(struct wf_ingest__ctx *c, json_t *root)
 {
     json_t *commits, *cm, *proj;
@@ -341,46 +327,11 @@ static int push(struct wf_ingest__ctx *c, json_t *root)
     const char *branch = strncmp(ref, "refs/heads/", 11) == 0 ? ref + 11 : ref;
     json_array_foreach(commits, i, cm)
     {
-        char W[48], A[64];
-        const char *id, *msg, *url, *author = NULL;
-        json_t *au, *arr;
-        struct wf_ingest_event *ev;
-        int64_t ts = 0;
+        char W[48];
         if (i >= WF_INGEST_MAX_COMMITS)
             break;
         snprintf(W, sizeof(W), "commits[%zu]", i);
-        if (!json_is_object(cm))
-            return wf_ingest__fail(c, W, NULL, "expected an object");
-        TRY(wf_ingest__str(c, cm, W, "id", 1, &id));
-        TRY(wf_ingest__str(c, cm, W, "message", 0, &msg));
-        TRY(wf_ingest__str(c, cm, W, "url", 0, &url));
-        TRY(wf_ingest__obj(c, cm, W, "author", 0, &au));
-        snprintf(A, sizeof(A), "%s.author", W);
-        if (au)
-            TRY(wf_ingest__str(c, au, A, "name", 0, &author));
-
-        TRY(wf_ingest__event(c, WF_INGEST_CHANGE, &ev));
-        TRY(wf_ingest__set_static(c, ev, &ev->action, "action", "pushed"));
-        TRY(wf_ingest__set(c, ev, &ev->repo, "repo", path));
-        TRY(wf_ingest__set(c, ev, &ev->branch, "branch", branch));
-        TRY(wf_ingest__set(c, ev, &ev->sha, "sha", id));
-        ev->external_id = ev->sha;
-        TRY(wf_ingest__set_text(c, ev, NULL, "message", msg));
-        if (msg) {
-            char *title = wf_arena_strndup(&c->b->arena, msg, first_line(msg));
-            if (!title)
-                return WF_ENOMEM;
-            TRY(wf_ingest__set(c, ev, &ev->name, NULL, title));
-        }
-        TRY(wf_ingest__set(c, ev, NULL, "author", author));
-        TRY(wf_ingest__set_time(c, ev, cm, W, "timestamp", "timestamp", &ts));
-        TRY(wf_ingest__set(c, ev, &ev->url, "url", url));
-        static const char *const lists[] = {"added", "removed", "modified"};
-        for (size_t k = 0; k < 3; k++) {
-            TRY(wf_ingest__arr(c, cm, W, lists[k], 0, &arr));
-            TRY(wf_ingest__set_int(ev, lists[k], arr ? (json_int_t)json_array_size(arr) : 0, 1));
-        }
-        ev->occurred_ms = ts;
+        TRY(wf_ingest__commit(c, cm, W, path, branch, NULL));
     }
     return WF_OK;
 }

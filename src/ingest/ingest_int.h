@@ -122,6 +122,22 @@ int wf_ingest__root_cause(const char *text, char out[41]);
 /* Maps a GitHub run/job/check status to queued|in_progress|completed. */
 const char *wf_ingest__github_status(const char *s, int has_conclusion);
 
+/* Returns the code of x from the enclosing function (which declares
+ * `int rc`) when it is not WF_OK. */
+#define TRY(x)                                                                                     \
+    do {                                                                                           \
+        if ((rc = (x)) != WF_OK)                                                                   \
+            return rc;                                                                             \
+    } while (0)
+
+/* One commit of a push (GitHub and GitLab share the shape: id, message,
+ * url, timestamp, author.name, added/removed/modified) as a change event
+ * of repo and branch; where names the commit in messages ("commits[3]").
+ * The event's title is the message's first line. *out (optional) gets the
+ * event so a provider can add its own fields. */
+int wf_ingest__commit(struct wf_ingest__ctx *c, json_t *cm, const char *where, const char *repo,
+                      const char *branch, struct wf_ingest_event **out);
+
 /* The provider mappers: root is the parsed body (an object). */
 int wf_ingest__github(struct wf_ingest__ctx *c, const char *event, json_t *root);
 int wf_ingest__gitlab(struct wf_ingest__ctx *c, const char *event, json_t *root);

@@ -738,3 +738,58 @@ out:
     }
     return rc;
 }
+
+/* Length of the first line of s. */
+static size_t first_line(const char *s)
+{
+    size_t n = 0;
+    while (s[n] && s[n] != '\n' && s[n] != '\r')
+        n++;
+    return n;
+}
+
+int wf_ingest__commit(struct wf_ingest__ctx *c, json_t *cm, const char *where, const char *repo,
+                      const char *branch, struct wf_ingest_event **out)
+{
+    static const char *const lists[] = {"added", "removed", "modified"};
+    const char *id, *msg, *url, *author = NULL;
+    json_t *au, *arr;
+    struct wf_ingest_event *ev;
+    int64_t ts = 0;
+    int rc;
+    char apath[64];
+    if (!json_is_object(cm))
+        return wf_ingest__fail(c, where, NULL, "expected an object");
+    TRY(wf_ingest__str(c, cm, where, "id", 1, &id));
+    TRY(wf_ingest__str(c, cm, where, "message", 0, &msg));
+    TRY(wf_ingest__str(c, cm, where, "url", 0, &url));
+    TRY(wf_ingest__obj(c, cm, where, "author", 0, &au));
+    snprintf(apath, sizeof(apath), "%s.author", where);
+    if (au)
+        TRY(wf_ingest__str(c, au, apath, "name", 0, &author));
+
+    TRY(wf_ingest__event(c, WF_INGEST_CHANGE, &ev));
+    TRY(wf_ingest__set_static(c, ev, &ev->action, "action", "pushed"));
+    TRY(wf_ingest__set(c, ev, &ev->repo, "repo", repo));
+    TRY(wf_ingest__set(c, ev, &ev->branch, "branch", branch));
+    TRY(wf_ingest__set(c, ev, &ev->sha, "sha", id));
+    ev->external_id = ev->sha;
+    TRY(wf_ingest__set_text(c, ev, NULL, "message", msg));
+    if (msg) {
+        char *title = wf_arena_strndup(&c->b->arena, msg, first_line(msg));
+        if (!title)
+            return WF_ENOMEM;
+        TRY(wf_ingest__set(c, ev, &ev->name, NULL, title));
+    }
+    TRY(wf_ingest__set(c, ev, NULL, "author", author));
+    TRY(wf_ingest__set_time(c, ev, cm, where, "timestamp", "timestamp", &ts));
+    TRY(wf_ingest__set(c, ev, &ev->url, "url", url));
+    for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++) {
+        TRY(wf_ingest__arr(c, cm, where, lists[k], 0, &arr));
+        TRY(wf_ingest__set_int(ev, lists[k], arr ? (json_int_t)json_array_size(arr) : 0, 1));
+    }
+    ev->occurred_ms = ts;
+    if (out)
+        *out = ev;
+    return WF_OK;
+}
