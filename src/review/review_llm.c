@@ -21,46 +21,20 @@
 
 #define LLM_HINT "suggested by a language model: check it before acting on it"
 
+/* The three rows differ only in severity. */
+#define LLM_RULE(sev)                                                                              \
+    {                                                                                              \
+        "llm", sev, 0, 0, WF_REVIEW_K_LLM, "comment of the LLM review pass", NULL, NULL, NULL,     \
+            "LLM review comment", LLM_HINT, {NULL},                                                \
+        {                                                                                          \
+            NULL                                                                                   \
+        }                                                                                          \
+    }
+
 static const struct wf_review_rule llm_rules[3] = {
-    {"llm",
-     WF_REVIEW_NOTE,
-     0,
-     0,
-     WF_REVIEW_K_LLM,
-     "comment of the LLM review pass",
-     NULL,
-     NULL,
-     NULL,
-     "LLM review comment",
-     LLM_HINT,
-     {NULL},
-     {NULL}},
-    {"llm",
-     WF_REVIEW_WARNING,
-     0,
-     0,
-     WF_REVIEW_K_LLM,
-     "comment of the LLM review pass",
-     NULL,
-     NULL,
-     NULL,
-     "LLM review comment",
-     LLM_HINT,
-     {NULL},
-     {NULL}},
-    {"llm",
-     WF_REVIEW_ERROR,
-     0,
-     0,
-     WF_REVIEW_K_LLM,
-     "comment of the LLM review pass",
-     NULL,
-     NULL,
-     NULL,
-     "LLM review comment",
-     LLM_HINT,
-     {NULL},
-     {NULL}},
+    LLM_RULE(WF_REVIEW_NOTE),
+    LLM_RULE(WF_REVIEW_WARNING),
+    LLM_RULE(WF_REVIEW_ERROR),
 };
 
 const struct wf_review_rule *wf_review_llm_rule(enum wf_review_severity s)
