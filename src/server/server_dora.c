@@ -420,6 +420,18 @@ static int body_object(struct wf_http_req *req, struct wf_http_resp *resp, json_
     return 0;
 }
 
+/* The JSON object body of an event route with only the known fields;
+ * answers itself and returns -1 when it is not. */
+static int begin(struct wf_http_req *req, struct wf_http_resp *resp, struct check *k,
+                 const char *const *known, size_t n_known)
+{
+    memset(k, 0, sizeof *k);
+    if (body_object(req, resp, &k->o) != 0)
+        return -1;
+    only(k, known, n_known);
+    return 0;
+}
+
 void wf_server__h_events_deployments(struct wf_http_req *req, struct wf_http_resp *resp, void *ud)
 {
     static const char *const known[] = {"id",  "repo",        "environment", "status",
@@ -428,10 +440,8 @@ void wf_server__h_events_deployments(struct wf_http_req *req, struct wf_http_res
                                          "queued",  "pending", "cancelled", "inactive"};
     struct wf_server__ctx *c = ud;
     struct check k;
-    memset(&k, 0, sizeof k);
-    if (body_object(req, resp, &k.o) != 0)
+    if (begin(req, resp, &k, known, sizeof known / sizeof known[0]) != 0)
         return;
-    only(&k, known, sizeof known / sizeof known[0]);
     const char *id = str(&k, "id", 1, WF_LIMIT_ID_BYTES - 32);
     const char *repo = str(&k, "repo", 1, 255);
     const char *env = str(&k, "environment", 1, 63);
@@ -490,10 +500,8 @@ void wf_server__h_events_incidents(struct wf_http_req *req, struct wf_http_resp 
                                         "resolved_at", "root_cause_sha", "url"};
     struct wf_server__ctx *c = ud;
     struct check k;
-    memset(&k, 0, sizeof k);
-    if (body_object(req, resp, &k.o) != 0)
+    if (begin(req, resp, &k, known, sizeof known / sizeof known[0]) != 0)
         return;
-    only(&k, known, sizeof known / sizeof known[0]);
     const char *id = str(&k, "id", 1, WF_LIMIT_ID_BYTES - 32);
     const char *repo = str(&k, "repo", 1, 255);
     const char *title = str(&k, "title", 0, 1024);
@@ -508,24 +516,13 @@ void wf_server__h_events_incidents(struct wf_http_req *req, struct wf_http_resp 
         json_decref(k.o);
         return;
     }
-    /* the title is free text: it goes through the redactor like webhook titles */
-    struct wf_buf red;
+    /* the title is free text and a URL can carry credentials: both go
+     * through the redactor like webhook strings */
+    struct wf_buf red, url_red;
     wf_buf_init(&red, 4096);
-    if (title) {
-        struct wf_redactor *r = wf_server__redactor_get(c);
-        if (!r || wf_redact_line(r, title, strlen(title), &red, NULL) != WF_OK) {
-            if (r)
-                wf_server__redactor_put(c, r);
-            wf_buf_cleanup(&red);
-            json_decref(k.o);
-            wf_http_resp_error(resp, req, 503, "out_of_memory", "could not redact the title");
-            return;
-        }
-        wf_server__redactor_put(c, r);
-    }
-    struct wf_buf url_red;
     wf_buf_init(&url_red, 8192);
-    if (redact_field(c, req, resp, url, &url_red, &url) != 0) {
+    if (redact_field(c, req, resp, title, &red, &title) != 0 ||
+        redact_field(c, req, resp, url, &url_red, &url) != 0) {
         wf_buf_cleanup(&url_red);
         wf_buf_cleanup(&red);
         json_decref(k.o);
@@ -537,7 +534,7 @@ void wf_server__h_events_incidents(struct wf_http_req *req, struct wf_http_resp 
         iso(resolved, r_ts, sizeof r_ts);
     json_t *data = json_pack("{s:s,s:s,s:s?,s:s?,s:s,s:s}", "source", "api", "created_at", o_ts,
                              "closed_at", resolved ? r_ts : NULL, "root_cause_sha", rc_sha, "title",
-                             red.p ? red.p : "", "id", id);
+                             title ? title : "", "id", id);
     char *dj = data ? json_dumps(data, JSON_COMPACT) : NULL;
     json_decref(data);
     if (!dj) {
@@ -555,7 +552,7 @@ void wf_server__h_events_incidents(struct wf_http_req *req, struct wf_http_resp 
                                 rc_sha ? rc_sha : "",
                                 id,
                                 "",
-                                red.p ? red.p : "",
+                                title ? title : "",
                                 state,
                                 "",
                                 url ? url : "",
