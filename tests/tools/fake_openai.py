@@ -52,6 +52,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import fakeserve  # tests/tools/fakeserve.py, beside this script
+
 RECORDED_HEADERS = ("authorization", "content-type", "accept")
 MARKER = re.compile(r"FAKE:([a-z0-9-]+)")
 
@@ -272,25 +274,7 @@ def main():
     srv.daemon_threads = True
     srv.api_key = args.api_key
     srv.verbose = args.verbose
-    parent = args.parent_pid or os.getppid()
-    started = time.monotonic()
-
-    def watchdog():
-        while True:
-            time.sleep(0.2)
-            if os.getppid() != parent or time.monotonic() - started > args.max_seconds:
-                os._exit(0)
-
-    threading.Thread(target=watchdog, daemon=True).start()
-    tmp = args.portfile + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % srv.server_address[1])
-    os.replace(tmp, args.portfile)
-    try:
-        srv.serve_forever()
-    except KeyboardInterrupt:
-        pass
-
+    fakeserve.serve(srv, args.portfile, args.parent_pid, args.max_seconds)
 
 if __name__ == "__main__":
     main()

@@ -56,6 +56,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
+import fakeserve  # tests/tools/fakeserve.py, beside this script
+
 GITHUB_DOCS = "https://docs.github.com/rest"
 RECORDED_HEADERS = ("authorization", "private-token", "accept", "x-github-api-version",
                     "user-agent", "content-type", "host")
@@ -381,26 +383,7 @@ def main():
     srv.github_token = args.github_token
     srv.gitlab_token = args.gitlab_token
     srv.verbose = args.verbose
-    # never outlive the test that started it, even when that test crashed
-    parent = args.parent_pid or os.getppid()
-    started = time.monotonic()
-
-    def watchdog():
-        while True:
-            time.sleep(0.2)
-            if os.getppid() != parent or time.monotonic() - started > args.max_seconds:
-                os._exit(0)
-
-    threading.Thread(target=watchdog, daemon=True).start()
-    tmp = args.portfile + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % srv.server_address[1])
-    os.replace(tmp, args.portfile)
-    try:
-        srv.serve_forever()
-    except KeyboardInterrupt:
-        pass
-
+    fakeserve.serve(srv, args.portfile, args.parent_pid, args.max_seconds)
 
 if __name__ == "__main__":
     main()
