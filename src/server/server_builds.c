@@ -151,8 +151,12 @@ static int redacted_body(struct wf_server__ctx *c, const struct wf_http_req *req
     int rc = read_log(req, redact_chunk, &s);
     if (rc == WF_OK)
         rc = wf_redact_finish(s.r, out);
-    /* a redactor carries line state: never return a half-used one */
-    wf_redact_free(s.r);
+    /* a finished redactor is clean again (no partial line, no open block)
+     * and goes back to the pool; one stopped mid-stream is dropped */
+    if (rc == WF_OK)
+        wf_server__redactor_put(c, s.r);
+    else
+        wf_redact_free(s.r);
     return rc;
 }
 

@@ -31,13 +31,17 @@ static int fetch_log(struct wf_server__ctx *c, const struct wf_store_build *b, s
     const char *job = b->external_id;
     if (strncmp(job, "check:", 6) == 0)
         job += 6; /* a GitHub Actions check run id is its job id */
-    struct fetch_sink s = {NULL, log};
-    if (wf_redact_new(&c->redact_cfg.opts, &s.r) != WF_OK)
+    struct fetch_sink s = {wf_server__redactor_get(c), log};
+    if (!s.r)
         return WF_ENOMEM;
     int rc = wf_provider_fetch_log(&c->provider, b->provider, b->repo, job, fetch_chunk, &s, err);
     if (rc == WF_OK)
         rc = wf_redact_finish(s.r, log);
-    wf_redact_free(s.r);
+    /* clean after finish: back to the pool; stopped mid-stream: dropped */
+    if (rc == WF_OK)
+        wf_server__redactor_put(c, s.r);
+    else
+        wf_redact_free(s.r);
     return rc;
 }
 
