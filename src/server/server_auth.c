@@ -115,8 +115,7 @@ static int deny(struct wf_buf *err, const char *reason)
     return WF_EAUTH;
 }
 
-/* 1 when s is a valid tenant id: 1..WF_LIMIT_ID_BYTES-1 of [A-Za-z0-9._-]. */
-static int valid_tenant(const char *s, size_t len)
+int wf_server__valid_tenant(const char *s, size_t len)
 {
     if (len == 0 || len >= WF_LIMIT_ID_BYTES)
         return 0;
@@ -276,7 +275,7 @@ int wf_server__jwt_verify(const char *token, size_t len, const char *secret, int
         goto out;
     }
     if (!json_is_string(tenant) ||
-        !valid_tenant(json_string_value(tenant), json_string_length(tenant))) {
+        !wf_server__valid_tenant(json_string_value(tenant), json_string_length(tenant))) {
         rc = deny(err, "tenant claim must be 1-127 characters of [A-Za-z0-9._-]");
         goto out;
     }
@@ -308,7 +307,7 @@ int wf_server__jwt_sign(const char *secret, const char *tenant, const char *sub,
     int rc = WF_OK;
     wf_buf_init(&payload, 4096);
     wf_buf_init(&tok, JWT_MAX_BYTES);
-    if (!secret || !secret[0] || !tenant || !valid_tenant(tenant, strlen(tenant)) ||
+    if (!secret || !secret[0] || !tenant || !wf_server__valid_tenant(tenant, strlen(tenant)) ||
         (sub && !valid_sub(sub, strlen(sub)))) {
         rc = WF_EINVAL;
         goto out;

@@ -239,17 +239,6 @@ void wf_server__h_report_weekly(struct wf_http_req *req, struct wf_http_resp *re
 
 /* ---- Posted events ---------------------------------------------------------------- */
 
-static int is_json(const struct wf_http_req *req)
-{
-    struct wf_str ct = wf_http_req_header(req, "content-type");
-    size_t n = 0;
-    if (!ct.p)
-        return 0;
-    while (n < ct.len && ct.p[n] != ';' && ct.p[n] != ' ')
-        n++;
-    return n == 16 && strncasecmp(ct.p, "application/json", 16) == 0;
-}
-
 /* Field checks write the first problem into bad (field name first). */
 struct check {
     json_t *o;
@@ -398,7 +387,7 @@ static void store_one(struct wf_server__ctx *c, struct wf_http_req *req, struct 
 
 static int body_object(struct wf_http_req *req, struct wf_http_resp *resp, json_t **out)
 {
-    if (!is_json(req)) {
+    if (!wf_server__is_json(req)) {
         wf_http_resp_error(resp, req, 415, "unsupported_media_type",
                            "Content-Type must be application/json");
         return -1;

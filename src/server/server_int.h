@@ -38,6 +38,10 @@ int wf_server__key_new(char *key, char *key_id, char *hash_hex);
  * key shape (so obviously wrong tokens never reach the store). */
 int wf_server__key_hash(const char *key, size_t len, char *hash_hex);
 
+/* 1 when s (len bytes) is a tenant id: 1..WF_LIMIT_ID_BYTES-1 characters
+ * of [A-Za-z0-9._-] (JWT tenant claims, `tenant add`). */
+int wf_server__valid_tenant(const char *s, size_t len);
+
 /* ---- JWT (HS256) ------------------------------------------------------------ */
 
 struct wf_server__jwt_claims {
@@ -147,6 +151,10 @@ int wf_server__tenant(struct wf_server__ctx *c, const char *id, struct wf_store_
 /* Writes one structured log line (fields: takes ownership of the object;
  * "ts", "level" and "msg" are added) to stderr, redacted. Thread-safe. */
 void wf_server__log(struct wf_server__ctx *c, int level, const char *msg, json_t *fields);
+
+/* 1 when the request's Content-Type is application/json (parameters
+ * such as charset allowed). */
+int wf_server__is_json(const struct wf_http_req *req);
 
 /* Sets resp to status with j (ownership taken) as the JSON body. */
 void wf_server__reply_json(struct wf_http_resp *resp, int status, json_t *j);

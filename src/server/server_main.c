@@ -239,20 +239,6 @@ out:
 
 /* ---- Administration ---------------------------------------------------------------- */
 
-static int valid_tenant(const char *id)
-{
-    size_t n = strlen(id);
-    if (n == 0 || n >= WF_LIMIT_ID_BYTES)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char ch = id[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-              ch == '.' || ch == '_' || ch == '-'))
-            return 0;
-    }
-    return 1;
-}
-
 static int copy_field(char *dst, size_t cap, const char *src, const char *what, struct wf_buf *err)
 {
     if (!src)
@@ -270,7 +256,7 @@ int wf_server_tenant_add(const char *store_url, const char *id, const char *name
                          const char *github_secret, const char *gitlab_token,
                          const char *generic_secret, struct wf_buf *err)
 {
-    if (!valid_tenant(id)) {
+    if (!wf_server__valid_tenant(id, strlen(id))) {
         wf_buf_appendf(err, "tenant ids are 1-127 characters of [A-Za-z0-9._-]");
         return WF_EINVAL;
     }

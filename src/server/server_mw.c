@@ -111,6 +111,17 @@ void wf_server__reply_json(struct wf_http_resp *resp, int status, json_t *j)
     free(s);
 }
 
+int wf_server__is_json(const struct wf_http_req *req)
+{
+    struct wf_str ct = wf_http_req_header(req, "content-type");
+    if (!ct.p)
+        return 0;
+    size_t n = 0;
+    while (n < ct.len && ct.p[n] != ';' && ct.p[n] != ' ')
+        n++;
+    return n == 16 && strncasecmp(ct.p, "application/json", 16) == 0;
+}
+
 /* "Bearer <token>" -> token, or an empty view. */
 static struct wf_str bearer(const struct wf_http_req *req)
 {

@@ -12,17 +12,6 @@
 #include "ingest/ingest.h"
 #include "server/server_int.h"
 
-static int is_json(const struct wf_http_req *req)
-{
-    struct wf_str ct = wf_http_req_header(req, "content-type");
-    if (!ct.p)
-        return 0;
-    size_t n = 0;
-    while (n < ct.len && ct.p[n] != ';' && ct.p[n] != ' ')
-        n++;
-    return n == 16 && strncasecmp(ct.p, "application/json", 16) == 0;
-}
-
 static int copy_view(struct wf_str v, char *out, size_t cap)
 {
     if (!v.p || v.len == 0 || v.len >= cap)
@@ -147,7 +136,7 @@ static int hook_check(struct hook *h)
     int rc, answered = 1;
     wf_buf_init(&err, 1024);
 
-    if (!is_json(req)) {
+    if (!wf_server__is_json(req)) {
         wf_server__metrics_count(c->metrics, "workflowai_ingest_rejected_total", "reason",
                                  "content_type", 1);
         wf_http_resp_error(resp, req, 415, "unsupported_media_type",
