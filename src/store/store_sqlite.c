@@ -313,8 +313,8 @@ struct sq_op {
     void (*undo)(struct sq_op *op); /* frees what fn handed out when the commit fails */
     int rc;
     int ran;        /* fn was called */
-    int done;       /* the writer is finished with it (under sq.mu) */
-    sem_t finished; /* posted once done: the caller sleeps on its own op only */
+    sem_t finished; /* posted when the writer is finished with it: the caller sleeps on
+                       its own op only */
     /* asynchronous ops: called (outside sq.mu) instead of posting `finished`;
      * it owns and frees the op */
     void (*complete)(struct sq_op *op);
@@ -583,7 +583,6 @@ static void *writer_main(void *ud)
                 s->stats.deliveries += (uint64_t)op->new_delivery;
                 s->stats.duplicates += (uint64_t)op->duplicate;
             }
-            op->done = 1;
             if (op->complete) {
                 op->next = NULL;
                 *async_tail = op;
