@@ -90,6 +90,11 @@ void wf_server__metrics_http(struct wf_server__metrics *m, const char *route, co
  * none), e.g. ("workflowai_ingest_deliveries_total", "provider", "github", 1). */
 void wf_server__metrics_count(struct wf_server__metrics *m, const char *name, const char *label,
                               const char *value, uint64_t n);
+/* Sets a counter that mirrors a monotonic total kept elsewhere (the
+ * store's commit count): the series takes total unless it is already
+ * higher. Same filtering of names and labels as count. */
+void wf_server__metrics_count_total(struct wf_server__metrics *m, const char *name,
+                                    const char *label, const char *value, uint64_t total);
 /* Observes a duration in a named histogram (same buckets as HTTP). */
 void wf_server__metrics_observe(struct wf_server__metrics *m, const char *name,
                                 uint64_t duration_ns);
@@ -134,9 +139,7 @@ struct wf_server__ctx {
     int log_level; /* enum wf_log_level */
     pthread_t *workers;
     size_t n_workers;
-    _Atomic int stopping;          /* set once on shutdown */
-    _Atomic uint64_t seen_commits; /* store counters already exported to metrics */
-    _Atomic uint64_t seen_writes;
+    _Atomic int stopping; /* set once on shutdown */
 };
 
 /* Borrows a redactor from the pool (or makes one); give it back with

@@ -375,6 +375,20 @@ void wf_server__metrics_count(struct wf_server__metrics *r, const char *name, co
         atomic_fetch_add_explicit(&s->value, n, memory_order_relaxed);
 }
 
+void wf_server__metrics_count_total(struct wf_server__metrics *r, const char *name,
+                                    const char *label, const char *value, uint64_t total)
+{
+    struct metric *m = find(r, name, M_COUNTER, label);
+    struct series *s = m ? api_series(r, m, value) : NULL;
+    if (!s)
+        return;
+    /* a counter never goes down, even if an older total arrives last */
+    uint64_t cur = atomic_load_explicit(&s->value, memory_order_relaxed);
+    while (total > cur && !atomic_compare_exchange_weak_explicit(
+                              &s->value, &cur, total, memory_order_relaxed, memory_order_relaxed))
+        ;
+}
+
 void wf_server__metrics_gauge(struct wf_server__metrics *r, const char *name, const char *label,
                               const char *value, double v)
 {

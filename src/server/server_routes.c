@@ -5,7 +5,6 @@
  * probes and the metrics page live here too; the rest of the handlers are
  * in server_webhooks.c, server_builds.c and server_query.c.
  */
-#include <stdatomic.h>
 #include <string.h>
 
 #include "server/server_int.h"
@@ -78,17 +77,12 @@ void wf_server__h_metrics(struct wf_http_req *req, struct wf_http_resp *resp, vo
         wf_server__metrics_gauge(c->metrics, "workflowai_queue_depth", "state", "dead",
                                  (double)jc.dead);
     }
-    /* the store counts since open; the registry wants increments */
     struct wf_store_stats ss;
     wf_store_stats(c->store, &ss);
-    uint64_t prev = atomic_exchange(&c->seen_commits, ss.commits);
-    if (ss.commits > prev)
-        wf_server__metrics_count(c->metrics, "workflowai_store_commits_total", NULL, NULL,
-                                 ss.commits - prev);
-    prev = atomic_exchange(&c->seen_writes, ss.writes);
-    if (ss.writes > prev)
-        wf_server__metrics_count(c->metrics, "workflowai_store_writes_total", NULL, NULL,
-                                 ss.writes - prev);
+    wf_server__metrics_count_total(c->metrics, "workflowai_store_commits_total", NULL, NULL,
+                                   ss.commits);
+    wf_server__metrics_count_total(c->metrics, "workflowai_store_writes_total", NULL, NULL,
+                                   ss.writes);
     wf_server__dora_gauges(c);
     resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
     if (wf_server__metrics_render(c->metrics, &resp->body) != WF_OK)

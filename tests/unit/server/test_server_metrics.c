@@ -206,6 +206,24 @@ static void test_escaping(void **state)
     wf_server__metrics_free(m);
 }
 
+/* A counter mirroring a total kept elsewhere takes the total, never
+ * goes back, and filters names like count does. */
+static void test_count_total(void **state)
+{
+    (void)state;
+    struct wf_server__metrics *m = make();
+    wf_server__metrics_count_total(m, "workflowai_store_commits_total", NULL, NULL, 40);
+    wf_server__metrics_count_total(m, "workflowai_store_commits_total", NULL, NULL, 42);
+    wf_server__metrics_count_total(m, "workflowai_store_commits_total", NULL, NULL, 41);
+    wf_server__metrics_count_total(m, "workflowai_queue_depth", "state", "ready", 7);
+    wf_server__metrics_count_total(m, "workflowai_store_commit_total", NULL, NULL, 7);
+    char *t = render(m);
+    has_line(t, "workflowai_store_commits_total 42");
+    assert_null(strstr(t, "workflowai_queue_depth{"));
+    wf_free(t);
+    wf_server__metrics_free(m);
+}
+
 static void test_unknown_ignored(void **state)
 {
     (void)state;
@@ -394,7 +412,7 @@ int main(void)
         cmocka_unit_test(test_render_exact), cmocka_unit_test(test_histogram_cumulative),
         cmocka_unit_test(test_escaping),     cmocka_unit_test(test_unknown_ignored),
         cmocka_unit_test(test_series_cap),   cmocka_unit_test(test_render_cap_and_alloc),
-        cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_threads),      cmocka_unit_test(test_count_total),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
