@@ -82,8 +82,8 @@ int wf_server__triage_build(struct wf_server__ctx *c, const char *tenant, int64_
             rc = wf_store_log_put(c->store, tenant, build_id, log.p, log.len);
         if (rc)
             goto out;
+        len = log.len; /* not strlen: a log may hold NUL bytes */
         text = wf_buf_detach(&log);
-        len = text ? strlen(text) : 0;
         if (!text) {
             rc = WF_ENOMEM;
             goto out;
