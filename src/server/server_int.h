@@ -169,6 +169,18 @@ int wf_server__before(struct wf_http_req *req, struct wf_http_resp *resp, int is
 void wf_server__after(const struct wf_http_req *req, const struct wf_http_resp *resp,
                       uint64_t duration_ns, void *ud);
 
+/* The log window route (server_web.c): at most this many lines per answer,
+ * each cut at this many bytes (then ending " [...]"). */
+#define WF_SERVER_LOG_WINDOW_LINES 2000u
+#define WF_SERVER_LOG_LINE_BYTES (8u * 1024)
+/* {"from","to","total_lines","lines":[...]} for lines from..to (1-based,
+ * inclusive; lines end at \r\n, \r or \n as the log reader counts them) of
+ * log (borrowed). `to` in the answer is the last line present (from - 1 when
+ * the log is shorter than from). Invalid UTF-8 becomes U+FFFD. WF_EINVAL for
+ * from < 1, to < from or a window over WF_SERVER_LOG_WINDOW_LINES; WF_ENOMEM.
+ * Returns owned json. */
+int wf_server__log_window(const char *log, size_t len, long from, long to, json_t **out);
+
 /* Handlers, one per route. */
 void wf_server__h_health(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
 void wf_server__h_ready(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
@@ -179,6 +191,8 @@ void wf_server__h_webhook_gitlab(struct wf_http_req *req, struct wf_http_resp *r
 void wf_server__h_webhook_generic(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
 void wf_server__h_build_log(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
 void wf_server__h_build_get(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_build_log_window(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_web(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
 void wf_server__h_failures(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
 void wf_server__h_failure(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
 void wf_server__h_signatures(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);

@@ -3,7 +3,7 @@
  * Every route of the service in one table: method, path pattern, handler,
  * flags and body cap. A new endpoint costs one row plus its handler. The
  * probes and the metrics page live here too; the rest of the handlers are
- * in server_webhooks.c, server_builds.c and server_query.c.
+ * in server_webhooks.c, server_builds.c, server_query.c and server_web.c.
  */
 #include <string.h>
 
@@ -15,12 +15,15 @@ static const struct wf_http_route routes[] = {
     {WF_HTTP_GET,  "/live",                 wf_server__h_health,          WF_HTTP_ROUTE_INLINE | WF_HTTP_ROUTE_PUBLIC, 0, "live"},
     {WF_HTTP_GET,  "/ready",                wf_server__h_ready,           WF_HTTP_ROUTE_PUBLIC, 0, "ready"},
     {WF_HTTP_GET,  "/metrics",              wf_server__h_metrics,         WF_HTTP_ROUTE_PUBLIC, 0, "metrics"},
+    {WF_HTTP_GET,  "/",                     wf_server__h_web,             WF_HTTP_ROUTE_INLINE | WF_HTTP_ROUTE_PUBLIC, 0, "web"},
+    {WF_HTTP_GET,  "/ui/{file}",            wf_server__h_web,             WF_HTTP_ROUTE_INLINE | WF_HTTP_ROUTE_PUBLIC, 0, "web"},
     {WF_HTTP_GET,  "/v1/whoami",            wf_server__h_whoami,          0, 0, "whoami"},
     {WF_HTTP_POST, "/v1/webhooks/github",   wf_server__h_webhook_github,  WF_HTTP_ROUTE_PUBLIC | WF_HTTP_ROUTE_INLINE_SMALL, WF_LIMIT_WEBHOOK_BYTES, "webhook_github"},
     {WF_HTTP_POST, "/v1/webhooks/gitlab",   wf_server__h_webhook_gitlab,  WF_HTTP_ROUTE_PUBLIC | WF_HTTP_ROUTE_INLINE_SMALL, WF_LIMIT_WEBHOOK_BYTES, "webhook_gitlab"},
     {WF_HTTP_POST, "/v1/webhooks/generic",  wf_server__h_webhook_generic, WF_HTTP_ROUTE_PUBLIC | WF_HTTP_ROUTE_INLINE_SMALL, WF_LIMIT_WEBHOOK_BYTES, "webhook_generic"},
     {WF_HTTP_POST, "/v1/builds/{id}/log",   wf_server__h_build_log,       WF_HTTP_ROUTE_SPOOL, WF_LIMIT_LOG_UPLOAD_BYTES, "build_log"},
     {WF_HTTP_GET,  "/v1/builds/{id}",       wf_server__h_build_get,       0, 0, "build_get"},
+    {WF_HTTP_GET,  "/v1/builds/{id}/log",   wf_server__h_build_log_window, 0, 0, "build_log_window"},
     {WF_HTTP_GET,  "/v1/failures",          wf_server__h_failures,        0, 0, "failures_list"},
     {WF_HTTP_GET,  "/v1/failures/{id}",     wf_server__h_failure,         0, 0, "failures_get"},
     {WF_HTTP_GET,  "/v1/signatures",        wf_server__h_signatures,      0, 0, "signatures_list"},
