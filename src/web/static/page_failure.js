@@ -108,7 +108,7 @@ export async function render(root, params, _query, current) {
     h('section', {class: 'card'}, h('h2', {}, 'Excerpt'),
       h('div', {id: 'excerpt'}, (r.excerpt || []).map((e) => h('div', {class: 'block'},
         h('div', {class: 'muted small'}, `lines ${e.start_line}–${e.end_line} · ${e.kind}`),
-        numbered(e.start_line, String(e.text || '').split('\n'), e.start_line, e.end_line))))),
+        numbered(e.start_line, String(e.text || '').split('\n'), 0, -1))))),
     h('section', {class: 'card'}, h('h2', {}, 'Log around the key lines'), logBox),
     (r.references && r.references.length) ? h('section', {class: 'card'}, h('h2', {}, 'References'),
       h('ul', {id: 'references'}, r.references.map(reference))) : null,
