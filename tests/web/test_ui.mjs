@@ -437,10 +437,13 @@ async function main() {
       } else {
         await page.goto(BASE + '/#/chat');
         await page.waitForSelector('#chat-input');
+        // record the answer's length at every DOM change: streaming shows growing text
         await page.evaluate(() => {
-          window.__updates = 0;
-          new MutationObserver(() => { window.__updates++; }).observe(document.querySelector('#chat-log'),
-            {childList: true, subtree: true, characterData: true});
+          window.__lens = [];
+          new MutationObserver(() => {
+            const t = document.querySelector('.msg.assistant .text');
+            if (t) window.__lens.push(t.textContent.length);
+          }).observe(document.querySelector('#chat-log'), {childList: true, subtree: true, characterData: true});
         });
         const [resp] = await Promise.all([
           page.waitForResponse((x) => x.url().endsWith('/v1/chat/completions')),
@@ -452,8 +455,17 @@ async function main() {
               (resp.headers()['content-type'] || '').startsWith('text/event-stream'), resp.headers()['content-type']);
         await page.waitForSelector('.msg.assistant[data-done="1"]', {timeout: 60000});
         const answer = await page.textContent('.msg.assistant .text');
-        const updates = await page.evaluate(() => window.__updates);
-        check('chat: the answer arrived in several deltas', answer.length > 20 && updates >= 3, [answer.length, updates]);
+        const sse = await resp.text();
+        const chunks = sse.split(/\n\n/).filter((e) => e.startsWith('data: {')).map((e) => JSON.parse(e.slice(6)));
+        const deltas = chunks.map((c) => c.choices && c.choices[0] && c.choices[0].delta &&
+          c.choices[0].delta.content).filter((x) => typeof x === 'string' && x.length > 0);
+        check('chat: the stream ends with [DONE] and its first chunk carries the citations',
+              /data: \[DONE\]\n\n$/.test(sse) && chunks.length > 0 && Array.isArray(chunks[0].citations), sse.slice(0, 300));
+        check('chat: the answer shown is the streamed deltas', answer.length > 20 && answer === deltas.join(''),
+              [answer.slice(0, 120), deltas.join('').slice(0, 120)]);
+        const lens = [...new Set(await page.evaluate(() => window.__lens.filter((n) => n > 0)))];
+        check('chat: the answer grew as deltas arrived', deltas.length < 2 || lens.length >= 2,
+              [deltas.length, lens.join(',')]);
         const cites = await page.$$('.msg.assistant a.cite');
         check('chat: citations rendered as links', cites.length >= 1, answer.slice(0, 200));
         if (cites.length) {
