@@ -716,6 +716,8 @@ size_t wf_search_index_dim(struct wf_search_index *ix)
 struct cand {
     uint32_t chunk;
     float score;
+    int64_t doc_id; /* ties break on (doc_id, seq): stable across compactions */
+    uint32_t seq;
 };
 
 /* Min-heap of the best k candidates (the worst at the root). */
@@ -726,12 +728,16 @@ struct topk {
 
 static int better(struct cand a, struct cand b)
 {
-    return a.score > b.score || (a.score == b.score && a.chunk < b.chunk);
+    if (a.score != b.score)
+        return a.score > b.score;
+    if (a.doc_id != b.doc_id)
+        return a.doc_id < b.doc_id;
+    return a.seq < b.seq;
 }
 
-static void topk_push(struct topk *t, uint32_t chunk, float score)
+static void topk_push(struct topk *t, const struct ichunk *ch, uint32_t chunk, float score)
 {
-    struct cand c = {chunk, score};
+    struct cand c = {chunk, score, ch->doc_id, ch->seq};
     if (t->n < t->k) {
         size_t i = t->n++;
         while (i && better(t->h[(i - 1) / 2], c)) {
@@ -827,7 +833,7 @@ static int rank_list(struct wf_search_index *ix, const float *scores, float floo
         return WF_ENOMEM;
     for (size_t c = 0; c < ix->n_chunks; c++)
         if (ix->chunks[c].live && scores[c] > floor)
-            topk_push(t, (uint32_t)c, scores[c]);
+            topk_push(t, &ix->chunks[c], (uint32_t)c, scores[c]);
     topk_sort(t);
     return WF_OK;
 }
