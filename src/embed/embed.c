@@ -1,59 +1,57 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * embed: provider-independent entry points. Placeholder until the providers
- * land: every call fails with WF_EUNAVAIL.
+ * embed: provider-independent entry points; each call goes through the
+ * provider's ops table.
  */
-#include "embed/embed.h"
+#include "embed/embed_int.h"
 
-int wf_embed_builtin(struct wf_embed **out)
-{
-    (void)out;
-    return WF_EUNAVAIL;
-}
+#include <math.h>
 
-int wf_embed_openai(const struct wf_embed_openai_config *c, struct wf_embed **out)
+void wf_embed__normalize(float *v, size_t dim)
 {
-    (void)c;
-    (void)out;
-    return WF_EUNAVAIL;
+    double ss = 0;
+    for (size_t i = 0; i < dim; i++)
+        ss += (double)v[i] * v[i];
+    if (ss <= 0)
+        return;
+    float inv = (float)(1.0 / sqrt(ss));
+    for (size_t i = 0; i < dim; i++)
+        v[i] *= inv;
 }
 
 const char *wf_embed_model(const struct wf_embed *e)
 {
-    (void)e;
-    return "";
+    return e ? e->model : "";
 }
 
 size_t wf_embed_dim(const struct wf_embed *e)
 {
-    (void)e;
-    return 0;
+    return e ? e->dim : 0;
 }
 
 int wf_embed_texts(struct wf_embed *e, const struct wf_str *texts, size_t n, float *out,
                    struct wf_buf *err)
 {
-    (void)e;
-    (void)texts;
-    (void)n;
-    (void)out;
-    (void)err;
-    return WF_EUNAVAIL;
+    if (err)
+        wf_buf_reset(err);
+    if (!e || (n && (!texts || !out))) {
+        if (err)
+            (void)wf_buf_puts(err, "embed: invalid arguments");
+        return WF_EINVAL;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (texts[i].len && !texts[i].p) {
+            if (err)
+                (void)wf_buf_appendf(err, "embed: text %zu has no bytes", i);
+            return WF_EINVAL;
+        }
+    if (n == 0)
+        return WF_OK;
+    return e->ops->texts(e, texts, n, out, err);
 }
 
 void wf_embed_free(struct wf_embed *e)
 {
-    (void)e;
-}
-
-int wf_embed_parse_response(const char *body, size_t len, size_t n, size_t *dim, float **out,
-                            struct wf_buf *err)
-{
-    (void)body;
-    (void)len;
-    (void)n;
-    (void)dim;
-    (void)out;
-    (void)err;
-    return WF_EUNAVAIL;
+    if (e)
+        e->ops->free(e);
 }

@@ -29,6 +29,10 @@ struct wf_embed;
  * "builtin:hash-ngram-v1/<dim>"). Returns owned (free with wf_embed_free).
  * Errors: WF_ENOMEM. */
 int wf_embed_builtin(struct wf_embed **out);
+/* The built-in embedder with another dimension (16..WF_EMBED_MAX_DIM), for
+ * evaluation; model id "builtin:hash-ngram-v1/<dim>". Errors: WF_EINVAL,
+ * WF_ENOMEM. */
+int wf_embed_builtin_dim(size_t dim, struct wf_embed **out);
 
 struct wf_embed_openai_config {
     const char *base_url; /* e.g. "http://127.0.0.1:11434/v1" (borrowed, copied) */
@@ -53,7 +57,8 @@ size_t wf_embed_dim(const struct wf_embed *e);
 
 /* Embeds n texts (borrowed) into `out`, which holds n * dim floats where dim
  * is wf_embed_dim() after the call (for a provider whose dimension is not yet
- * known, call with n = 1 first or size `out` for WF_EMBED_MAX_DIM). Every
+ * known, call with n = 1 first or size `out` for WF_EMBED_MAX_DIM). Texts
+ * longer than WF_EMBED_MAX_TEXT_BYTES are cut. Every
  * vector is L2-normalised (an empty text gives a zero vector).
  * Errors: WF_EINVAL, WF_ENOMEM, WF_ETIMEOUT, WF_EUPSTREAM (HTTP error, after
  * retries), WF_EFORMAT (malformed response: wrong count, dimension mismatch,

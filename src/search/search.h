@@ -77,7 +77,7 @@ void wf_search_index_free(struct wf_search_index *ix);
 int wf_search_index_put(struct wf_search_index *ix, int64_t doc_id, const char *doc_name,
                         const struct wf_search_chunk *c, size_t n, const float *vecs,
                         const char *vec_model);
-/* Removes a document. Errors: WF_ENOENT if absent. */
+/* Removes a document. Errors: WF_ENOENT (this project's "not found") if absent. */
 int wf_search_index_remove(struct wf_search_index *ix, int64_t doc_id);
 
 enum wf_search_mode { WF_SEARCH_KEYWORD, WF_SEARCH_SEMANTIC, WF_SEARCH_HYBRID };
@@ -128,7 +128,13 @@ void wf_search_hits_free(struct wf_search_hit *h, size_t n);
 size_t wf_search_index_docs(struct wf_search_index *ix);
 size_t wf_search_index_chunks(struct wf_search_index *ix);
 /* The index's model id (borrowed, "" for keyword only) and dimension. */
-const char *wf_search_index_model(const struct wf_search_index *ix);
-size_t wf_search_index_dim(const struct wf_search_index *ix);
+const char *wf_search_index_model(struct wf_search_index *ix);
+size_t wf_search_index_dim(struct wf_search_index *ix);
+
+/* Exchanges the contents (documents, chunks, vectors, model) of two indexes
+ * atomically: a full reindex builds a new index off-line, then swaps it in;
+ * readers of either see the old or the new contents, never a mix. Free the
+ * other one afterwards. Errors: WF_EINVAL (NULL or the same index). */
+int wf_search_index_swap(struct wf_search_index *a, struct wf_search_index *b);
 
 #endif
