@@ -24,6 +24,8 @@ static const struct {
     {"risk", wf_cli__risk, "predict defect-inducing commits from change metrics (risk eval)"},
     {"review", wf_cli__review, "review the added lines of a diff (review --diff FILE|-)"},
     {"dora", wf_cli__dora, "DORA metrics and weekly reports (dora [report --week YYYY-Www])"},
+    {"label", wf_cli__label, "feedback on triage results: labels, resolutions, queue, agreement"},
+    {"models", wf_cli__models, "a tenant's model versions: list, rollback VERSION"},
     {"serve", wf_cli__serve, "run the HTTP service: webhooks, workers, /v1 API, /metrics"},
     {"tenant", wf_cli__tenant, "add or list tenants and their webhook secrets"},
     {"key", wf_cli__key, "create, list or revoke API keys of a tenant"},

@@ -188,6 +188,17 @@ void wf_server__h_review(struct wf_http_req *req, struct wf_http_resp *resp, voi
 void wf_server__h_reviews(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
 void wf_server__h_risk(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
 
+/* Feedback and labeling (server_feedback.c). */
+void wf_server__h_feedback(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_labeling_queue(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_labeling_agreement(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+/* The latest resolution recorded for a signature as {"note","fix_commit",
+ * "by","at"} (owned) or *out NULL when there is none. Store errors. */
+int wf_server__resolution_of(struct wf_server__ctx *c, const char *tenant, const char *signature,
+                             json_t **out);
+/* Epoch milliseconds as "YYYY-MM-DDTHH:MM:SSZ". */
+void wf_server__iso_time(int64_t ms, char *out, size_t cap);
+
 struct wf_risk_diff;
 /* The change-risk report of a parsed diff (diff metrics only: the service
  * has no clone of the repository) with the default model, as JSON or text,

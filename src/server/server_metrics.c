@@ -79,6 +79,8 @@ static const struct mdef defs[] = {
      "Median time to restore service over the last 30 days, hours."},
     {"workflowai_dora_rework_rate", M_GAUGE, "tenant", FEED_API,
      "Share of deployments that were rework after an incident, last 30 days (0..1)."},
+    {"workflowai_feedback_total", M_COUNTER, "kind", FEED_API,
+     "Feedback labels stored, by kind (category, helpful, resolution, pr_outcome)."},
     {"workflowai_build_info", M_GAUGE, "version", FEED_API,
      "Always 1; the label carries the version of the running binary."},
 };

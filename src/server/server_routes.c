@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "learn/learn.h"
 #include "server/server_int.h"
 
 /* clang-format off */
@@ -33,6 +34,9 @@ static const struct wf_http_route routes[] = {
     {WF_HTTP_GET,  "/v1/reports/weekly",    wf_server__h_report_weekly,   0, 0, "reports_weekly"},
     {WF_HTTP_POST, "/v1/events/deployments", wf_server__h_events_deployments, 0, 0, "events_deployments"},
     {WF_HTTP_POST, "/v1/events/incidents",  wf_server__h_events_incidents, 0, 0, "events_incidents"},
+    {WF_HTTP_POST, "/v1/feedback",          wf_server__h_feedback,        0, WF_LEARN_FEEDBACK_BYTES, "feedback"},
+    {WF_HTTP_GET,  "/v1/labeling/queue",    wf_server__h_labeling_queue,  0, 0, "labeling_queue"},
+    {WF_HTTP_GET,  "/v1/labeling/agreement", wf_server__h_labeling_agreement, 0, 0, "labeling_agreement"},
 };
 /* clang-format on */
 

@@ -7,8 +7,10 @@
  * whose build has no log and no way to get one ends quietly (a later log
  * upload enqueues it again).
  */
+#include <stdlib.h>
 #include <string.h>
 
+#include "learn/learn.h"
 #include "server/server_int.h"
 #include "review/review.h"
 #include "risk/risk.h"
@@ -59,6 +61,29 @@ static void title_of(const struct wf_triage_result *r, char *out, size_t cap)
     out[n] = 0;
 }
 
+/* A signature someone recorded a fix for: the report says how it was fixed. */
+static int add_resolution(struct wf_server__ctx *c, const char *tenant, const char *signature,
+                          struct wf_buf *report)
+{
+    json_t *res = NULL;
+    int rc = wf_server__resolution_of(c, tenant, signature, &res);
+    if (rc || !res)
+        return rc;
+    json_t *j = json_loadb(report->p, report->len, 0, NULL);
+    char *text = NULL;
+    if (j && json_object_set_new(j, "resolution", res) == 0)
+        text = json_dumps(j, JSON_COMPACT);
+    else
+        json_decref(res);
+    json_decref(j);
+    if (!text)
+        return WF_ENOMEM;
+    wf_buf_reset(report);
+    rc = wf_buf_puts(report, text);
+    free(text);
+    return rc;
+}
+
 int wf_server__triage_build(struct wf_server__ctx *c, const char *tenant, int64_t build_id,
                             struct wf_buf *err)
 {
@@ -105,6 +130,9 @@ int wf_server__triage_build(struct wf_server__ctx *c, const char *tenant, int64_
     rc = wf_triage_format_json(&r, &report);
     if (rc)
         goto out;
+    rc = add_resolution(c, tenant, r.signature, &report);
+    if (rc)
+        goto out;
     char title[256];
     title_of(&r, title, sizeof title);
     struct wf_store_failure f = {
@@ -120,6 +148,9 @@ int wf_server__triage_build(struct wf_server__ctx *c, const char *tenant, int64_
         .report_json = report.p,
         .model_version = r.model_version ? r.model_version : "",
         .created_ms = wf_store_now_ms(),
+        .margin = wf_learn_margin(r.probs, WF_TRIAGE__N_CATEGORIES),
+        .log_bytes = (int64_t)len,
+        .key_lines = (int64_t)wf_learn_key_lines(&r),
     };
     rc = wf_store_failure_put(c->store, &f, NULL);
 out:
