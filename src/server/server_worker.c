@@ -93,6 +93,7 @@ int wf_server__triage_build(struct wf_server__ctx *c, const char *tenant, int64_
     struct wf_buf log, report;
     struct wf_triage_result r;
     int have = 0;
+    struct wf_server__held *held = NULL;
     wf_buf_init(&log, (size_t)c->cfg->max_log_bytes);
     wf_buf_init(&report, 64u << 20);
     int rc = wf_store_build_get(c->store, tenant, build_id, &b);
@@ -116,13 +117,21 @@ int wf_server__triage_build(struct wf_server__ctx *c, const char *tenant, int64_
     } else if (rc) {
         goto out;
     }
+    /* the tenant's active model (the bundled one when it has none) */
+    rc = wf_server__model_acquire(c, tenant, &held);
+    if (rc)
+        goto out;
+    char model_version[64];
+    wf_server__held_version(held, model_version, sizeof model_version);
     struct wf_triage_opts o;
     memset(&o, 0, sizeof o);
     o.redact = &c->redact_cfg.opts;
+    o.model = wf_server__held_model(held);
     uint64_t t0 = wf_now_ns();
     rc = wf_triage_buffer(&o, text, len, NULL, 0, &r);
     if (rc)
         goto out;
+    r.model_version = model_version; /* what produced it, as GET /v1/models names it */
     have = 1;
     wf_server__metrics_observe(c->metrics, "workflowai_triage_duration_seconds", wf_now_ns() - t0);
     const char *cat = wf_triage_category_name(r.category);
@@ -146,7 +155,7 @@ int wf_server__triage_build(struct wf_server__ctx *c, const char *tenant, int64_
         .step = r.failing_step ? r.failing_step : "",
         .title = title,
         .report_json = report.p,
-        .model_version = r.model_version ? r.model_version : "",
+        .model_version = model_version,
         .created_ms = wf_store_now_ms(),
         .margin = wf_learn_margin(r.probs, WF_TRIAGE__N_CATEGORIES),
         .log_bytes = (int64_t)len,
@@ -156,6 +165,7 @@ int wf_server__triage_build(struct wf_server__ctx *c, const char *tenant, int64_
 out:
     if (have)
         wf_triage_result_cleanup(&r);
+    wf_server__model_release(c, held);
     wf_free(text);
     wf_buf_cleanup(&log);
     wf_buf_cleanup(&report);
@@ -311,6 +321,8 @@ static void run_job(struct wf_server__ctx *c, const struct wf_store_job *job)
              json_unpack(p, "{s:s,s:s,s:s,s:s}", "provider", &provider, "repo", &repo, "number",
                          &number, "sha", &sha) == 0)
         rc = wf_server__review_pr(c, job->tenant, provider, repo, number, sha, &err);
+    else if (strcmp(job->kind, "retrain") == 0)
+        rc = wf_server__retrain(c, job->tenant, &err);
     json_decref(p);
     const char *result;
     if (rc == WF_OK || rc == WF_ENOENT) {
