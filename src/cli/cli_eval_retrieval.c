@@ -6,10 +6,12 @@
  * semantic and hybrid mode (both fusions) and prints nDCG@10, Recall@5 and
  * MRR. A retrieved chunk answers a label when it comes from the label's
  * document and its line range holds the label's line, or its heading path
- * is (or ends with) the label's heading.
+ * is (or ends with) the label's heading. Chunk text passes through the
+ * redactor before it is embedded or indexed, as everywhere else.
  */
 #include "cli_int.h"
 #include "embed/embed.h"
+#include "redact/redact.h"
 #include "search/search.h"
 
 #include <dirent.h>
@@ -175,6 +177,29 @@ struct corpus {
     size_t chunks, bytes;
 };
 
+/* Replaces a chunk's text by its redacted form (line by line, so line
+ * ranges stay true). */
+static int redact_chunk(struct wf_redactor *r, struct wf_search_chunk *c)
+{
+    struct wf_buf out;
+    wf_buf_init(&out, WF_SEARCH_MAX_DOC_BYTES);
+    int rc = wf_redact_feed(r, c->text, c->len, &out);
+    if (!rc)
+        rc = wf_redact_finish(r, &out);
+    if (!rc) {
+        char *t = wf_buf_detach(&out);
+        if (!t) {
+            rc = WF_ENOMEM;
+        } else {
+            wf_free(c->text);
+            c->text = t;
+            c->len = strlen(t);
+        }
+    }
+    wf_buf_cleanup(&out);
+    return rc;
+}
+
 /* Chunks, embeds and indexes every document of dir. */
 static int build(const char *dir, const struct wf_search_chunk_opts *o, struct wf_embed *emb,
                  struct wf_search_index *ix, struct corpus *cp)
@@ -200,6 +225,11 @@ static int build(const char *dir, const struct wf_search_chunk_opts *o, struct w
         return rc;
     qsort(cp->names, cp->n, sizeof(char *), cmp_str);
     struct wf_buf err, passage;
+    struct wf_redact_opts ro;
+    struct wf_redactor *red = NULL;
+    wf_redact_opts_init(&ro);
+    if ((rc = wf_redact_new(&ro, &red)))
+        return wf_cli__fail(1, "eval retrieval", "redactor: %s", wf_strerror(rc)), rc;
     wf_buf_init(&err, 4096);
     wf_buf_init(&passage, 1u << 24);
     for (size_t i = 0; i < cp->n && !rc; i++) {
@@ -220,6 +250,12 @@ static int build(const char *dir, const struct wf_search_chunk_opts *o, struct w
             rc = wf_search_chunk_document(f, data, len, o, &c, &n, &err);
         if (rc) {
             wf_cli__fail(1, "eval retrieval", "%s: %s", path, err.len ? err.p : wf_strerror(rc));
+            goto next;
+        }
+        for (size_t k = 0; k < n && !rc; k++)
+            rc = redact_chunk(red, &c[k]);
+        if (rc) {
+            wf_cli__fail(1, "eval retrieval", "%s: redaction: %s", path, wf_strerror(rc));
             goto next;
         }
         cp->chunks += n;
@@ -272,6 +308,7 @@ static int build(const char *dir, const struct wf_search_chunk_opts *o, struct w
     }
     wf_buf_cleanup(&err);
     wf_buf_cleanup(&passage);
+    wf_redact_free(red);
     return rc;
 }
 

@@ -62,4 +62,12 @@ printf 'not a pdf' >"$TMP/empty/broken.pdf"
 expect "broken pdf is named" 1 "$BIN" eval retrieval --docs "$TMP/empty" --queries "$TMP/ok.jsonl"
 has "pdf error from the parser" "$TMP/err" "broken.pdf: pdf: not a PDF"
 
+# secrets are redacted before indexing: the key's own characters match nothing
+mkdir "$TMP/sec"
+printf '# Deploy\n\nexport AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n' >"$TMP/sec/x.md"
+printf '{"id":"s","query":"wJalrXUtnFEMI K7MDENG bPxRfiCYEXAMPLEKEY","relevant":[{"doc":"x.md","line":3}]}\n' >"$TMP/sec/q.jsonl"
+printf '{"id":"d","query":"deploy","relevant":[{"doc":"x.md","line":3}]}\n' >>"$TMP/sec/q.jsonl"
+expect "secret document" 0 "$BIN" eval retrieval --docs "$TMP/sec" --queries "$TMP/sec/q.jsonl" --format json
+has "the secret is not a keyword, the heading is" "$TMP/out" '"keyword":\{"ndcg@10":0\.5000,"recall@5":0\.5000'
+
 done_tests
