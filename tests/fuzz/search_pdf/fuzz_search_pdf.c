@@ -20,6 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
             abort();                                                                               \
     } while (0)
 
+static const enum wf_doc_format fmt = WF_DOC_PDF;
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct wf_search_chunk_opts o;
@@ -34,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.max_bytes = 160;
     o.overlap_bytes = 40;
     wf_buf_init(&err, 4096);
-    int rc = wf_search_chunk_document(WF_DOC_PDF, (const char *)data, size, &o, &c, &n, &err);
+    int rc = wf_search_chunk_document(fmt, (const char *)data, size, &o, &c, &n, &err);
     if (rc) {
         CHECK(rc == WF_EFORMAT || rc == WF_ETOOBIG || rc == WF_ENOMEM);
         CHECK(err.len > 0);
@@ -51,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(strlen(c[i].text) == c[i].len);
         CHECK(c[i].heading && strlen(c[i].heading) < WF_SEARCH_MAX_HEADING_BYTES);
         CHECK(c[i].line_start >= 1 && c[i].line_start <= c[i].line_end);
-        if (WF_DOC_PDF != WF_DOC_PDF)
+        if (fmt != WF_DOC_PDF)
             CHECK(c[i].line_end <= lines);
     }
     struct wf_search_index *ix;
