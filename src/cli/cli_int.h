@@ -19,6 +19,7 @@ int wf_cli__eval(int argc, char **argv);
 int wf_cli__eval_lines(int argc, char **argv);
 int wf_cli__eval_templates(int argc, char **argv);
 int wf_cli__eval_category(int argc, char **argv);
+int wf_cli__eval_retrieval(int argc, char **argv);
 int wf_cli__redact(int argc, char **argv);
 int wf_cli__risk(int argc, char **argv);
 int wf_cli__review(int argc, char **argv);
