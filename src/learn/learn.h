@@ -110,6 +110,11 @@ struct wf_learn_train_opts {
 };
 void wf_learn_train_opts_init(struct wf_learn_train_opts *o);
 
+/* The promotion rule: 1 when a candidate's held-out macro-F1 is not worse
+ * than the baseline's by more than tolerance (cand >= base - tolerance),
+ * 0 otherwise and for NaN scores. Pure. */
+int wf_learn_promote(double cand_f1, double base_f1, double tolerance);
+
 struct wf_learn_train_result {
     int64_t version;   /* stored version */
     int promoted;      /* 1: active now; 0: stored as rejected */

@@ -36,6 +36,14 @@ void wf_learn_train_opts_init(struct wf_learn_train_opts *o)
     o->tolerance = WF_LEARN_PROMOTE_TOLERANCE;
 }
 
+int wf_learn_promote(double cand_f1, double base_f1, double tolerance)
+{
+    if (isnan(cand_f1) || isnan(base_f1) || isnan(tolerance) || tolerance < 0)
+        return 0;
+    /* a hair of slack so equal scores computed in a different order still tie */
+    return cand_f1 >= base_f1 - tolerance - 1e-12;
+}
+
 static char bundled_v[32];
 
 static void bundled_version_init(void)
@@ -489,7 +497,7 @@ int wf_learn_train_triage(struct wf_store *st, const char *tenant,
     out->accuracy = wf_ml_accuracy(&cc);
     out->base_f1 = wf_ml_macro_f1(&bc);
     out->base_accuracy = wf_ml_accuracy(&bc);
-    out->promoted = out->f1 >= out->base_f1 - opts->tolerance;
+    out->promoted = wf_learn_promote(out->f1, out->base_f1, opts->tolerance);
     size_t tl = 0;
     for (size_t i = 0; i < r.n; i++)
         tl += r.v[i].test && r.v[i].tenant;
