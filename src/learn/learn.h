@@ -148,6 +148,8 @@ int wf_learn_active_model(struct wf_store *st, const char *tenant, struct wf_ml_
 /* "bundled-" + the first 12 hex digits of the SHA-256 of the bundled model
  * file: the model_version of results of the compiled-in model. */
 const char *wf_learn_bundled_version(void);
+/* The same for the bundled change-risk model (models/risk.model). */
+const char *wf_learn_bundled_risk_version(void);
 /* The compiled-in training corpus (the .txt files of data/triage-train). Borrowed. */
 void wf_learn_builtin_corpus(const char **text, size_t *len);
 

@@ -27,6 +27,8 @@ extern const unsigned char wf_triage_train_blob[];
 extern const size_t wf_triage_train_blob_len;
 extern const unsigned char wf_triage_model_blob[];
 extern const size_t wf_triage_model_blob_len;
+extern const unsigned char wf_risk_model_blob[];
+extern const size_t wf_risk_model_blob_len;
 
 void wf_learn_train_opts_init(struct wf_learn_train_opts *o)
 {
@@ -60,6 +62,24 @@ const char *wf_learn_bundled_version(void)
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, bundled_version_init);
     return bundled_v;
+}
+
+static char bundled_risk_v[40];
+
+static void bundled_risk_init(void)
+{
+    uint8_t h[WF_CRYPTO_SHA256_BYTES];
+    char hex[2 * WF_CRYPTO_SHA256_BYTES + 1];
+    wf_crypto_sha256(wf_risk_model_blob, wf_risk_model_blob_len, h);
+    wf_crypto_hex(h, sizeof h, hex);
+    snprintf(bundled_risk_v, sizeof bundled_risk_v, "bundled-%.12s", hex);
+}
+
+const char *wf_learn_bundled_risk_version(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, bundled_risk_init);
+    return bundled_risk_v;
 }
 
 void wf_learn_builtin_corpus(const char **text, size_t *len)
