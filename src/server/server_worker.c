@@ -127,7 +127,6 @@ int wf_server__triage_build(struct wf_server__ctx *c, const char *tenant, int64_
     memset(&o, 0, sizeof o);
     o.redact = &c->redact_cfg.opts;
     o.model = wf_server__held_model(held);
-
     /* references: runbooks, and past failures (this one is stored after) */
     struct wf_kb_refs refs = {c->kb, c->store, tenant};
     o.references = wf_kb_triage_refs;
@@ -279,8 +278,8 @@ int wf_server__review_pr(struct wf_server__ctx *c, const char *tenant, const cha
         rc = wf_buf_puts(&report, ",\"review\":");
     if (!rc)
         rc = wf_review_write(&res, WF_REVIEW_FMT_JSON, &report);
-    if (!rc)
-        rc = wf_buf_putc(&report, '}');
+    if (!rc) /* the model that scored the risk, as GET /v1/models names it */
+        rc = wf_buf_appendf(&report, ",\"model_version\":\"%s\"}", wf_learn_bundled_risk_version());
     if (rc)
         goto out;
     struct wf_buf perr;
