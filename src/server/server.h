@@ -45,6 +45,9 @@ struct wf_server_config {
     long shutdown_timeout_ms; /* drain on SIGTERM */
     long max_log_bytes;       /* log upload cap (after gunzip) */
     long llm_timeout_ms;      /* one LLM call, retries included */
+    char queue[1024];         /* "store" (default) or redis://[[user]:password@]host[:port][/db] */
+    char limits[1024];        /* "" = shared through the queue's Redis when there is one,
+                                 "local", or a redis:// URL */
 };
 
 /* Fills the defaults. */
