@@ -51,6 +51,12 @@ extern const struct wf_queue_ops wf_queue__redis_ops;
  * (q->be, q->ops, q->poll_ms). */
 int wf_queue__redis_init(struct wf_queue *q, const struct wf_queue_redis_url *url);
 
+/* Fault injection for the tests: when set and it returns non-zero for a
+ * point ("relay:before_xadd", "relay:after_xadd"), the relay stops there
+ * as if the process had died (nothing after that point happens). NULL in
+ * production. */
+extern int (*wf_queue__fault)(const char *point);
+
 /* ---- Redis connections (queue_redis_conn.c) ---- */
 
 struct redisContext;

@@ -10,8 +10,9 @@
  *                  (the job's current stream entry), created
  *   wf:delayed     sorted set of job ids scheduled for retry, by due time
  *   wf:dead        stream of dead-lettered jobs with their last error
- *   wf:done:<id>   set when a job finished (acked or dead), kept 7 days: the
- *                  idempotency key that turns duplicate deliveries into no-ops
+ *   wf:done:<id>   the job's fingerprint once it finished (acked or dead),
+ *                  kept 7 days: the idempotency key that turns a second
+ *                  enqueue of the same job into a no-op
  * See docs/internals/queue.md for the delivery argument.
  */
 #include "queue/queue_int.h"
@@ -34,6 +35,13 @@
 #define RQ_DEAD_LIST_MAX 100
 #define RQ_DEAD_SCAN 1000
 
+int (*wf_queue__fault)(const char *point);
+
+static int fault(const char *point)
+{
+    return wf_queue__fault && wf_queue__fault(point);
+}
+
 struct rq {
     struct wf_queue_redis *r;
     char host[64]; /* for consumer names: host-pid-thread */
@@ -42,14 +50,18 @@ struct rq {
 /* ---- Scripts ------------------------------------------------------------------------ */
 
 /* KEYS: stream, job hash, done key. ARGV: id, tenant, kind, payload, max,
- * created. A job already queued or finished is not queued again. */
+ * created, fingerprint. A job already queued, or finished with the same
+ * fingerprint (a hash of tenant, kind and payload: a store that was reset
+ * reuses ids, and its new jobs must not pass for old ones), is not queued
+ * again. */
 static const char ENQUEUE_LUA[] =
-    "if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('EXISTS', KEYS[3]) == 1 then\n"
+    "if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('GET', KEYS[3]) == ARGV[7] then\n"
     "  return 0\n"
     "end\n"
     "local sid = redis.call('XADD', KEYS[1], '*', 'id', ARGV[1])\n"
     "redis.call('HSET', KEYS[2], 'tenant', ARGV[2], 'kind', ARGV[3], 'payload', ARGV[4],\n"
-    "  'max', ARGV[5], 'attempts', '0', 'error', '', 'sid', sid, 'created', ARGV[6])\n"
+    "  'max', ARGV[5], 'attempts', '0', 'error', '', 'sid', sid, 'created', ARGV[6],\n"
+    "  'fp', ARGV[7])\n"
     "return 1\n";
 
 /* KEYS: stream, delayed set, dead stream. ARGV: group, consumer, lease ms,
@@ -88,9 +100,9 @@ static const char CLAIM_LUA[] =
     "  local h = {}\n"
     "  if id then\n"
     "    h = redis.call('HMGET', p .. 'job:' .. id, 'tenant', 'kind', 'payload', 'max',\n"
-    "      'attempts', 'error', 'sid', 'created')\n"
+    "      'attempts', 'error', 'sid', 'created', 'fp')\n"
     "  end\n"
-    "  if not id or not h[1] or h[7] ~= sid or redis.call('EXISTS', p .. 'done:' .. id) == 1 then\n"
+    "  if not id or not h[1] or h[7] ~= sid then\n"
     "    redis.call('XACK', KEYS[1], ARGV[1], sid)\n"
     "    redis.call('XDEL', KEYS[1], sid)\n"
     "  else\n"
@@ -104,7 +116,7 @@ static const char CLAIM_LUA[] =
     "      redis.call('XACK', KEYS[1], ARGV[1], sid)\n"
     "      redis.call('XDEL', KEYS[1], sid)\n"
     "      redis.call('DEL', jk)\n"
-    "      redis.call('SET', p .. 'done:' .. id, 'dead', 'PX', ARGV[6])\n"
+    "      redis.call('SET', p .. 'done:' .. id, h[9] or '', 'PX', ARGV[6])\n"
     "    else\n"
     "      return {id, h[1], h[2], h[3], tostring(att), h[4], h[6] or ''}\n"
     "    end\n"
@@ -115,12 +127,12 @@ static const char CLAIM_LUA[] =
 /* KEYS: stream, job hash, done key. ARGV: group, lease token (the attempt
  * number the claim handed out), done ttl. 0 when the lease was lost. */
 static const char ACK_LUA[] =
-    "local h = redis.call('HMGET', KEYS[2], 'attempts', 'sid')\n"
+    "local h = redis.call('HMGET', KEYS[2], 'attempts', 'sid', 'fp')\n"
     "if not h[1] or h[1] ~= ARGV[2] or not h[2] or h[2] == '' then return 0 end\n"
     "redis.call('XACK', KEYS[1], ARGV[1], h[2])\n"
     "redis.call('XDEL', KEYS[1], h[2])\n"
     "redis.call('DEL', KEYS[2])\n"
-    "redis.call('SET', KEYS[3], 'done', 'PX', ARGV[3])\n"
+    "redis.call('SET', KEYS[3], h[3] or '', 'PX', ARGV[3])\n"
     "return 1\n";
 
 /* KEYS: stream, job hash, delayed set. ARGV: group, token, delay ms, error,
@@ -141,7 +153,7 @@ static const char RETRY_LUA[] =
  * error, id, dead maxlen, done ttl. */
 static const char DEAD_LUA[] =
     "local h = redis.call('HMGET', KEYS[2], 'attempts', 'sid', 'tenant', 'kind', 'payload',\n"
-    "  'max', 'created')\n"
+    "  'max', 'created', 'fp')\n"
     "if not h[1] or h[1] ~= ARGV[2] or not h[2] or h[2] == '' then return 0 end\n"
     "redis.call('XACK', KEYS[1], ARGV[1], h[2])\n"
     "redis.call('XDEL', KEYS[1], h[2])\n"
@@ -151,7 +163,7 @@ static const char DEAD_LUA[] =
     "  'kind', h[4], 'payload', h[5], 'attempts', h[1], 'max', h[6], 'error', ARGV[3],\n"
     "  'created', h[7] or '0', 'dead', tostring(now))\n"
     "redis.call('DEL', KEYS[2])\n"
-    "redis.call('SET', KEYS[4], 'dead', 'PX', ARGV[6])\n"
+    "redis.call('SET', KEYS[4], h[8] or '', 'PX', ARGV[6])\n"
     "return 1\n";
 
 /* KEYS: stream, delayed set, dead stream. ARGV: group. Acked entries are
@@ -415,24 +427,37 @@ static int rq_relay(struct wf_queue *q, int max, int *moved)
     int n = 0, rc = WF_OK;
     while (n < max) {
         struct wf_store_job j;
-        rc = wf_store_job_claim(q->st, wf_store_now_ms(), RQ_RELAY_LEASE_MS, &j);
+        /* much shorter than a job's lease: a row stranded by a dead relay
+         * is moved again soon */
+        int lease =
+            q->o.lease_ms / 4 < RQ_RELAY_LEASE_MS ? q->o.lease_ms / 4 + 1 : RQ_RELAY_LEASE_MS;
+        rc = wf_store_job_claim(q->st, wf_store_now_ms(), lease, &j);
         if (rc == WF_ENOENT) {
             rc = WF_OK;
             break;
         }
         if (rc)
             break;
-        char jk[64], dk[64], id[24], max_s[16], created[24];
+        char jk[64], dk[64], id[24], max_s[16], created[24], fp[24];
         job_key(jk, sizeof jk, "job", j.id);
         job_key(dk, sizeof dk, "done", j.id);
         snprintf(id, sizeof id, "%lld", (long long)j.id);
         snprintf(max_s, sizeof max_s, "%d",
                  j.max_attempts > 0 ? j.max_attempts : q->o.max_attempts);
         snprintf(created, sizeof created, "%lld", (long long)wf_store_now_ms());
-        const char *argv[] = {
-            RQ_STREAM, jk, dk, id, j.tenant, j.kind, j.payload ? j.payload : "{}", max_s, created};
+        const char *payload = j.payload ? j.payload : "{}";
+        uint64_t h = wf_hash64(j.tenant, strlen(j.tenant), 0x5151);
+        h = wf_hash64(j.kind, strlen(j.kind), h);
+        h = wf_hash64(payload, strlen(payload), h);
+        snprintf(fp, sizeof fp, "%016llx", (unsigned long long)h);
+        const char *argv[] = {RQ_STREAM, jk, dk, id, j.tenant, j.kind, payload, max_s, created, fp};
         int64_t added = 0;
-        rc = wf_queue_redis_eval_ints(be(q)->r, ENQUEUE_LUA, 3, 9, argv, NULL, &added, 1, NULL);
+        if (fault("relay:before_xadd")) {
+            wf_store_job_cleanup(&j);
+            rc = WF_EIO;
+            break;
+        }
+        rc = wf_queue_redis_eval_ints(be(q)->r, ENQUEUE_LUA, 3, 10, argv, NULL, &added, 1, NULL);
         if (rc) {
             /* Redis is away: the row is ready again at once (the relay
              * backs off); had the XADD landed, the next one is a no-op */
@@ -442,6 +467,11 @@ static int rq_relay(struct wf_queue *q, int max, int *moved)
         }
         /* a crash here leaves the row leased: it is moved again after the
          * lease, and ENQUEUE sees the job and does nothing */
+        if (fault("relay:after_xadd")) {
+            wf_store_job_cleanup(&j);
+            rc = WF_EIO;
+            break;
+        }
         rc = wf_store_job_ack(q->st, j.id, j.lease_token);
         wf_store_job_cleanup(&j);
         if (rc == WF_ECONFLICT)

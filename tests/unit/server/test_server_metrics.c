@@ -132,8 +132,8 @@ static void test_render_exact(void **state)
     assert_int_equal(count_lines(t, "workflowai_http_requests_total{"), 2);
     assert_int_equal(count_lines(t, "workflowai_http_request_duration_seconds_count"), 1);
     /* every metric of the table has its HELP and TYPE, once */
-    assert_int_equal(count_lines(t, "# HELP "), 19);
-    assert_int_equal(count_lines(t, "# TYPE "), 19);
+    assert_int_equal(count_lines(t, "# HELP "), 22);
+    assert_int_equal(count_lines(t, "# TYPE "), 22);
     wf_free(t);
     wf_server__metrics_free(m);
 }
