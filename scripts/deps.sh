@@ -4,11 +4,13 @@
 # Usage: scripts/deps.sh [build|test|fuzz|bench]   (each implies the ones before)
 set -euo pipefail
 want=(build-essential cmake pkg-config libjansson-dev libpcre2-dev libsqlite3-dev libssl-dev
-      libcurl4-openssl-dev zlib1g-dev libhttp-parser-dev tzdata libgit2-dev libhiredis-dev)
+      libcurl4-openssl-dev zlib1g-dev libhttp-parser-dev tzdata libgit2-dev libpq-dev
+      libhiredis-dev)
 case "${1:-build}" in
-  test)  want+=(libcmocka-dev clang-format python3 curl git redis-server redis-tools) ;;
+  test)  want+=(libcmocka-dev clang-format python3 curl git postgresql redis-server redis-tools) ;;
   fuzz)  want+=(libcmocka-dev clang libclang-rt-14-dev) ;;
-  bench) want+=(time grep gawk bc wrk nginx-light redis-server redis-tools openssl python3) ;;
+  bench) want+=(time grep gawk bc wrk nginx-light redis-server redis-tools openssl python3
+               postgresql postgresql-contrib) ;;
 esac
 missing=()
 for p in "${want[@]}"; do

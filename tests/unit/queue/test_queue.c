@@ -206,11 +206,15 @@ static void test_wait_notify(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
+    const struct CMUnitTest sqlite_only[] = {
+        /* no store */
         cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_jitter_bounds),
+    };
+    const struct CMUnitTest common[] = {
         cmocka_unit_test(test_retry_then_dead_letter),
         cmocka_unit_test(test_wait_notify),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return store_test_main("queue", common, STORE_TEST_N(common), sqlite_only,
+                           STORE_TEST_N(sqlite_only), NULL, 0);
 }

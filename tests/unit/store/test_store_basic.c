@@ -25,6 +25,8 @@
 
 static int64_t scalar(const char *path, const char *sql)
 {
+    if (on_pg())
+        return pg_scalar(sql, NULL);
     sqlite3 *db = NULL;
     sqlite3_stmt *q = NULL;
     assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
@@ -100,7 +102,7 @@ static void test_urls(void **state)
 {
     (void)state;
     struct wf_store *st = NULL;
-    struct wf_store_opts o = {"postgres://db/x", 0, 0, 0};
+    struct wf_store_opts o = {"mysql://db/x", 0, 0, 0};
     assert_int_equal(wf_store_open(&o, &st, NULL), WF_EINVAL);
     o.url = "";
     assert_int_equal(wf_store_open(&o, &st, NULL), WF_EINVAL);
@@ -508,14 +510,17 @@ static void test_failure_list_pages(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
+    const struct CMUnitTest sqlite_only[] = {
         cmocka_unit_test(test_open_migrate_reopen),
         cmocka_unit_test(test_urls),
+    };
+    const struct CMUnitTest common[] = {
         cmocka_unit_test(test_tenants_and_keys),
         cmocka_unit_test(test_isolation),
         cmocka_unit_test(test_logs),
         cmocka_unit_test(test_failures_and_signatures),
         cmocka_unit_test(test_failure_list_pages),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return store_test_main("store_basic", common, STORE_TEST_N(common), sqlite_only,
+                           STORE_TEST_N(sqlite_only), NULL, 0);
 }
