@@ -23,15 +23,22 @@ start() {
   command -v redis-server >/dev/null || { echo "redis-test: redis-server not installed (scripts/deps.sh test)" >&2; exit 1; }
   mkdir -p "$dir"
   stop
-  redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly yes \
-    --appendfsync always --dir "$dir" --daemonize yes --pidfile "$dir/redis.pid" \
-    --logfile "$dir/redis.log" --protected-mode yes >/dev/null
-  for _ in $(seq 100); do
-    redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null | grep -q PONG && exit 0
-    sleep 0.05
+  # the port sits in the kernel's ephemeral range: a client socket may hold
+  # it for a moment, so a failed bind is tried again
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly yes \
+      --appendfsync always --dir "$dir" --daemonize yes --pidfile "$dir/redis.pid" \
+      --logfile "$dir/redis.log" --protected-mode yes >/dev/null
+    for _ in $(seq 100); do
+      redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null | grep -q PONG && return 0
+      grep -q "Address already in use" "$dir/redis.log" 2>/dev/null && break
+      sleep 0.05
+    done
+    stop
+    : >"$dir/redis.log"
+    sleep 1
   done
   echo "redis-test: redis-server did not start on port $port" >&2
-  cat "$dir/redis.log" >&2 || true
   exit 1
 }
 
