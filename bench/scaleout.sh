@@ -74,10 +74,15 @@ stop_serves() {
 
 for run in $(seq "$runs"); do
   echo "-- run $run"
-  n=$((secs * 40000))
-  rout=$(redis-benchmark -p "$rport" -c "$conns" -n "$n" -q XADD wfbench '*' payload \
-    "$(head -c 512 /dev/zero | tr '\0' x)" 2>&1 | tr '\r' '\n' | grep -E 'requests per second' | tail -1)
-  redis_rps=$(echo "$rout" | grep -oE '[0-9.]+ requests per second' | cut -d' ' -f1)
+  # redis-benchmark counts requests, not seconds: a short probe sizes the run
+  xadd() {
+    redis-benchmark -p "$rport" -c "$conns" -n "$1" -q XADD wfbench '*' payload \
+      "$(head -c 512 /dev/zero | tr '\0' x)" 2>&1 | tr '\r' '\n' |
+      grep -oE '[0-9.]+ requests per second' | tail -1 | cut -d' ' -f1
+  }
+  probe=$(xadd 2000)
+  n=$(awk -v r="$probe" -v s="$secs" 'BEGIN {n = int(r * s); print n < 2000 ? 2000 : n}')
+  redis_rps=$(xadd "$n")
   echo "anchor redis XADD appendfsync=always: $redis_rps req/s"
   redis-cli -p "$rport" DEL wfbench >/dev/null
   tps=$(pgbench -n -b simple-update -c "$conns" -j 2 -T "$secs" "$pg/pgbench" 2>&1 |

@@ -102,7 +102,8 @@ struct wf_queue_redis;
  * connection (or makes one, 1 s connect timeout, 2 s command timeout,
  * AUTH and SELECT as the URL says), and a failed connection is dropped;
  * after a failed connect, new connects wait a backoff doubling from 100 ms
- * to 5 s, during which calls fail fast with WF_EUNAVAIL. Thread-safe. */
+ * to 5 s, during which calls fail fast with WF_EUNAVAIL, and then one
+ * caller at a time tries again. Thread-safe. */
 int wf_queue_redis_new(const struct wf_queue_redis_url *url, struct wf_queue_redis **out);
 void wf_queue_redis_free(struct wf_queue_redis *r);
 /* Runs a Lua script (EVALSHA, falling back to EVAL on NOSCRIPT) whose

@@ -33,6 +33,7 @@ struct wf_queue_redis {
     size_t n_pool;
     uint64_t down_until_ms;              /* no connect attempts before (wf_now_ms) */
     int backoff_ms;                      /* last backoff, 0 after a good connect */
+    int connecting;                      /* a thread is trying to reconnect */
     struct rc_hook hook;                 /* run on every new connection */
     const char *scripts[RC_MAX_SCRIPTS]; /* borrowed static script texts */
     char shas[RC_MAX_SCRIPTS][41];       /* their SHA1 once loaded, "" before */
@@ -206,7 +207,13 @@ static int conn_get(struct wf_queue_redis *r, redisContext **out)
         pthread_mutex_unlock(&r->mu);
         return WF_OK;
     }
-    int wait = r->down_until_ms && wf_now_ms() < r->down_until_ms;
+    /* after a failure one thread at a time tries to reconnect: with a Redis
+     * that drops packets each try costs the connect timeout, and the other
+     * callers fail fast meanwhile */
+    int wait = r->backoff_ms && (wf_now_ms() < r->down_until_ms || r->connecting);
+    int probe = r->backoff_ms && !wait;
+    if (probe)
+        r->connecting = 1;
     struct rc_hook hook = r->hook;
     pthread_mutex_unlock(&r->mu);
     if (wait)
@@ -229,6 +236,11 @@ static int conn_get(struct wf_queue_redis *r, redisContext **out)
         if (c)
             redisFree(c);
         note_down(r);
+        if (probe) {
+            pthread_mutex_lock(&r->mu);
+            r->connecting = 0;
+            pthread_mutex_unlock(&r->mu);
+        }
         return WF_EUNAVAIL;
     }
     if (hook.fn)
@@ -236,6 +248,8 @@ static int conn_get(struct wf_queue_redis *r, redisContext **out)
     pthread_mutex_lock(&r->mu);
     r->backoff_ms = 0;
     r->down_until_ms = 0;
+    if (probe)
+        r->connecting = 0;
     pthread_mutex_unlock(&r->mu);
     *out = c;
     return WF_OK;
