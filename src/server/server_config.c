@@ -33,7 +33,7 @@ struct key {
 /* clang-format off */
 static const struct key keys[] = {
     {"listen",              S(listen),        "127.0.0.1:8080", 0, 0, "address to listen on (HOST:PORT; port 0 picks a free one)"},
-    {"store",               S(store),         "sqlite:./data/workflowai.db", 0, 0, "store URL (sqlite:PATH)"},
+    {"store",               S(store),         "sqlite:./data/workflowai.db", 0, 0, "store URL (sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB?pool=N)"},
     {"port-file",           S(port_file),     "",               0, 0, "write the bound port to this file once listening"},
     {"jwt-secret",          S(jwt_secret),    "",               0, 0, "HS256 secret for JWT bearer tokens (empty: JWTs refused)"},
     {"redact-config",       S(redact_config), "",               0, 0, "redaction config file (docs/internals/redact.md)"},

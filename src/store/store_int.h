@@ -85,11 +85,6 @@ struct wf_store {
 extern const struct wf_store_ops wf_store__sqlite_ops;
 extern const struct wf_store_ops wf_store__pg_ops;
 
-/* Copies url into out[cap] with its credentials masked, for messages: the
- * password of "scheme://user:password@host" and any "password=" query
- * parameter become "***". Always terminated. */
-void wf_store__redact_url(const char *url, char *out, size_t cap);
-
 /* Rank of a build/job status: 0 unknown, 1 waiting (queued, pending, ...),
  * 2 running, 3 finished (completed, success, failed, canceled, ...). */
 int wf_store__status_rank(const char *status);

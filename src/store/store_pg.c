@@ -573,6 +573,61 @@ static int pg_err(struct pg *p, struct pg_conn *c, const PGresult *r)
     return WF_EIO;
 }
 
+/* Length of the valid UTF-8 sequence at s (1..4), 0 when invalid: what a
+ * UTF8 database accepts (no overlong forms, surrogates or > U+10FFFF). */
+static size_t utf8_seq(const unsigned char *s)
+{
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xC2 && s[0] <= 0xDF)
+        return (s[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+        unsigned lo = s[0] == 0xE0 ? 0xA0 : 0x80, hi = s[0] == 0xED ? 0x9F : 0xBF;
+        return s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 ? 3 : 0;
+    }
+    if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+        unsigned lo = s[0] == 0xF0 ? 0x90 : 0x80, hi = s[0] == 0xF4 ? 0x8F : 0xBF;
+        return s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80 ? 4 : 0;
+    }
+    return 0;
+}
+
+static int utf8_ok(const char *s)
+{
+    for (const unsigned char *u = (const unsigned char *)s; *u;) {
+        size_t n = utf8_seq(u);
+        if (!n)
+            return 0;
+        u += n;
+    }
+    return 1;
+}
+
+/* An owned copy of s with every byte that starts no valid sequence
+ * replaced by U+FFFD (SQLite keeps such text as is; PostgreSQL refuses it,
+ * and JSON cannot carry it either way). */
+static char *utf8_fix(const char *s)
+{
+    size_t len = strlen(s);
+    char *out = wf_malloc(len * 3 + 1), *o = out;
+    if (!out)
+        return NULL;
+    for (const unsigned char *u = (const unsigned char *)s; *u;) {
+        size_t n = utf8_seq(u);
+        if (n) {
+            memcpy(o, u, n);
+            o += n;
+            u += n;
+        } else {
+            memcpy(o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            u++;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
 /* Runs prepared statement `id` (preparing it on first use on this
  * connection). Returns the result (free with PQclear) or NULL with *rc. */
 static PGresult *pg_q(struct pg *p, struct pg_conn *c, enum pg_stmt id, const struct pgp *a,
@@ -590,8 +645,27 @@ static PGresult *pg_q(struct pg *p, struct pg_conn *c, enum pg_stmt id, const st
         PQclear(r);
         c->prepared[id] = 1;
     }
-    PGresult *r = PQexecPrepared(c->db, name, a ? a->n : 0, a ? a->v : NULL, a ? a->len : NULL,
+    const char *vals[PG_MAX_PARAMS];
+    char *fixed[PG_MAX_PARAMS];
+    int n = a ? a->n : 0;
+    for (int i = 0; i < n; i++) {
+        vals[i] = a->v[i];
+        fixed[i] = NULL;
+        if (vals[i] && !a->fmt[i] && !utf8_ok(vals[i])) {
+            fixed[i] = utf8_fix(vals[i]);
+            if (!fixed[i]) {
+                for (int k = 0; k < i; k++)
+                    wf_free(fixed[k]);
+                *rc = WF_ENOMEM;
+                return NULL;
+            }
+            vals[i] = fixed[i];
+        }
+    }
+    PGresult *r = PQexecPrepared(c->db, name, n, n ? vals : NULL, a ? a->len : NULL,
                                  a ? a->fmt : NULL, binary);
+    for (int i = 0; i < n; i++)
+        wf_free(fixed[i]);
     ExecStatusType s = PQresultStatus(r);
     if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK)
         return r;
@@ -894,7 +968,7 @@ static int pg_open(struct wf_store *st, const char *target, const struct wf_stor
     pthread_cond_init(&p->acv, NULL);
     pthread_mutex_init(&p->smu, NULL);
     char red[WF_LIMIT_PATH_BYTES];
-    wf_store__redact_url(target, red, sizeof(red));
+    wf_store_redact_url(target, red, sizeof(red));
     p->redacted = wf_strndup(red, strlen(red));
     if (!p->redacted) {
         rc = WF_ENOMEM;

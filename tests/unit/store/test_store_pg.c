@@ -29,18 +29,18 @@ static void test_redact_url(void **state)
 {
     (void)state;
     char out[256];
-    wf_store__redact_url("postgres://wf:s3cr%40t@db.example:5432/wf?pool=8", out, sizeof(out));
+    wf_store_redact_url("postgres://wf:s3cr%40t@db.example:5432/wf?pool=8", out, sizeof(out));
     assert_string_equal(out, "postgres://wf:***@db.example:5432/wf?pool=8");
-    wf_store__redact_url("postgresql://a:b@c@h/d", out, sizeof(out));
+    wf_store_redact_url("postgresql://a:b@c@h/d", out, sizeof(out));
     assert_string_equal(out, "postgresql://a:***@h/d");
-    wf_store__redact_url("postgres://wf@h/d?sslmode=require&password=hunter2&pool=2", out,
-                         sizeof(out));
+    wf_store_redact_url("postgres://wf@h/d?sslmode=require&password=hunter2&pool=2", out,
+                        sizeof(out));
     assert_string_equal(out, "postgres://wf@h/d?sslmode=require&password=***&pool=2");
-    wf_store__redact_url("sqlite:/var/lib/wf/store.db", out, sizeof(out));
+    wf_store_redact_url("sqlite:/var/lib/wf/store.db", out, sizeof(out));
     assert_string_equal(out, "sqlite:/var/lib/wf/store.db");
     /* truncated: never the password */
     char small[20];
-    wf_store__redact_url("postgres://wf:hunter2hunter2@h/d", small, sizeof(small));
+    wf_store_redact_url("postgres://wf:hunter2hunter2@h/d", small, sizeof(small));
     assert_null(strstr(small, "hunter"));
 }
 
