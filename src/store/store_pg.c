@@ -340,6 +340,7 @@ static const char *const pg_sql[PG__COUNT] = {
 struct pg_conn {
     PGconn *db;
     unsigned char prepared[PG__COUNT];
+    int retry; /* the last error was a deadlock: the transaction may run again */
 };
 
 struct pg_async;
@@ -554,6 +555,7 @@ static int pg_err(struct pg *p, struct pg_conn *c, const PGresult *r)
         return WF_ECONFLICT; /* integrity constraint */
     if (state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)) {
         pg_log_msg(p, WF_LOG_WARN, "conflict", PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY));
+        c->retry = 1;
         return WF_EUNAVAIL;
     }
     if (state && (strcmp(state, "53200") == 0))
@@ -734,8 +736,9 @@ typedef int (*pg_fn)(struct pg *p, struct pg_conn *c, void *arg);
 
 /* Runs fn on a pooled connection: in one transaction for TX_WRITE (counted
  * as a commit), in one read-only snapshot for TX_SNAPSHOT. When the
- * connection breaks before COMMIT was sent, undo (optional) resets arg and
- * fn runs again on a fresh connection. */
+ * connection breaks before COMMIT was sent, or the server rolled the
+ * transaction back to break a deadlock, undo (optional) resets arg and fn
+ * runs again (on a fresh connection when it broke). */
 static int pg_run(struct pg *p, enum pg_txn txn, pg_fn fn, void *arg, void (*undo)(void *arg))
 {
     int rc = WF_OK;
@@ -746,6 +749,7 @@ static int pg_run(struct pg *p, enum pg_txn txn, pg_fn fn, void *arg, void (*und
         rc = pool_get(p, &c);
         if (rc)
             return rc;
+        c->retry = 0;
         if (txn == TX_WRITE)
             rc = pg_exec(p, c, "BEGIN");
         else if (txn == TX_SNAPSHOT)
@@ -763,6 +767,8 @@ static int pg_run(struct pg *p, enum pg_txn txn, pg_fn fn, void *arg, void (*und
             }
         }
         int broken = PQstatus(c->db) != CONNECTION_OK;
+        /* a deadlock between instances rolled the whole transaction back */
+        int again = broken || (c->retry && rc == WF_EUNAVAIL);
         pool_put(p, c);
         if (rc == WF_OK && txn == TX_WRITE) {
             pthread_mutex_lock(&p->smu);
@@ -771,9 +777,9 @@ static int pg_run(struct pg *p, enum pg_txn txn, pg_fn fn, void *arg, void (*und
             p->stats.commit_ns_sum += commit_ns;
             pthread_mutex_unlock(&p->smu);
         }
-        if (!broken || rc == WF_OK)
+        if (!again || rc == WF_OK)
             return rc;
-        if (commit_sent)
+        if (broken && commit_sent)
             return WF_EIO; /* the outcome is unknown: never run a write twice */
         if (undo)
             undo(arg);
