@@ -330,8 +330,8 @@ static const char *const pg_sql[PG__COUNT] = {
 
 /* Connections kept at most, whatever ?pool= asks. */
 #define PG_MAX_POOL 64
-/* Threads that run asynchronous ingests. */
-#define PG_MAX_ASYNC 8
+/* Threads that run asynchronous ingests at most (one per pool connection). */
+#define PG_MAX_ASYNC 64
 /* Attempts to (re)connect before a call fails, with doubling pauses from 50 ms. */
 #define PG_CONNECT_TRIES 8
 /* Times a call runs again after its connection broke before COMMIT. */
@@ -1002,7 +1002,7 @@ static int pg_open(struct wf_store *st, const char *target, const struct wf_stor
         rc = migrate(p, c, err);
     if (rc)
         goto out;
-    /* asynchronous ingests share the pool; one thread per connection, a few at most */
+    /* asynchronous ingests share the pool: one thread per connection */
     int n_threads = pool < PG_MAX_ASYNC ? pool : PG_MAX_ASYNC;
     for (int i = 0; i < n_threads; i++) {
         if (pthread_create(&p->threads[i], NULL, async_main, p) != 0) {
