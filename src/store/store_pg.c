@@ -2538,12 +2538,19 @@ static int pg_events_read(struct wf_store *st, const char *tenant, const char *k
     struct events_arg x = {tenant, kind, since_ms, until_ms, fn, ud, 0};
     struct pg *p = be(st);
     struct pg_conn *c;
-    /* not through pg_run: rows handed to fn are never handed over twice */
-    int rc = pool_get(p, &c);
-    if (rc)
-        return rc;
-    rc = fn_events_read(p, c, &x);
-    pool_put(p, c);
+    /* not through pg_run: a read that broke after handing rows to fn is not
+     * run again (fn would see them twice); one that broke before is */
+    int rc = WF_OK;
+    for (int attempt = 0; attempt <= PG_RUN_RETRIES; attempt++) {
+        rc = pool_get(p, &c);
+        if (rc)
+            return rc;
+        rc = fn_events_read(p, c, &x);
+        int broken = PQstatus(c->db) != CONNECTION_OK;
+        pool_put(p, c);
+        if (!rc || !broken || x.called)
+            break;
+    }
     return rc;
 }
 
