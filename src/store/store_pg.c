@@ -334,6 +334,8 @@ static const char *const pg_sql[PG__COUNT] = {
 #define PG_MAX_ASYNC 64
 /* Attempts to (re)connect before a call fails, with doubling pauses from 50 ms. */
 #define PG_CONNECT_TRIES 8
+/* Seconds libpq waits for a connection when the url sets no connect_timeout. */
+#define PG_CONNECT_TIMEOUT_S 10
 /* Times a call runs again after its connection broke before COMMIT. */
 #define PG_RUN_RETRIES 2
 
@@ -423,8 +425,10 @@ static int conn_connect(struct pg *p, struct pg_conn *c, int tries, struct wf_bu
     long pause = 50;
     for (int i = 0; i < tries; i++) {
         conn_drop(c);
-        if (i)
-            sleep_ms(pause), pause *= 2;
+        if (i) {
+            sleep_ms(pause);
+            pause *= 2;
+        }
         c->db = PQconnectdb(p->conninfo);
         if (!c->db)
             return WF_ENOMEM;
@@ -878,7 +882,7 @@ static int parse_url(struct pg *p, const char *url, int *pool, struct wf_buf *er
     int rc = WF_OK;
     char schema[64] = "";
     int brc;
-    wf_buf_init(&out, strlen(url) + 2);
+    wf_buf_init(&out, strlen(url) + 64);
     const char *q = strchr(url, '?');
     size_t base = q ? (size_t)(q - url) : strlen(url);
     brc = wf_buf_append(&out, url, base);
@@ -928,6 +932,9 @@ static int parse_url(struct pg *p, const char *url, int *pool, struct wf_buf *er
         }
         s = e ? e + 1 : NULL;
     }
+    /* a host that does not answer must not hang a call for the kernel's minutes */
+    if (!rc && !brc && !strstr(out.p ? out.p : "", "connect_timeout="))
+        brc = wf_buf_appendf(&out, "%cconnect_timeout=%d", first ? '?' : '&', PG_CONNECT_TIMEOUT_S);
     if (!rc && brc)
         rc = WF_ENOMEM;
     if (!rc) {
