@@ -10,7 +10,7 @@ case "${1:-build}" in
   test)  want+=(libcmocka-dev clang-format python3 curl git postgresql redis-server redis-tools) ;;
   fuzz)  want+=(libcmocka-dev clang libclang-rt-14-dev) ;;
   bench) want+=(time grep gawk bc wrk nginx-light redis-server redis-tools openssl python3
-               postgresql postgresql-contrib) ;;
+               postgresql) ;;
 esac
 missing=()
 for p in "${want[@]}"; do

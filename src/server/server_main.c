@@ -142,8 +142,9 @@ int wf_server_run(const struct wf_server_config *cfg)
     signal(SIGPIPE, SIG_IGN);
 
     if ((rc = open_store(cfg->store, &c.store, &err)) != WF_OK) {
-        fprintf(stderr, "workflowai: serve: store %s: %s\n", cfg->store,
-                err.p ? err.p : wf_strerror(rc));
+        char url[512]; /* never the password */
+        wf_store_redact_url(cfg->store, url, sizeof url);
+        fprintf(stderr, "workflowai: serve: store %s: %s\n", url, err.p ? err.p : wf_strerror(rc));
         goto out;
     }
     struct wf_store_tenant t;

@@ -56,7 +56,7 @@ int wf_store_open(const struct wf_store_opts *opts, struct wf_store **out, struc
     if ((!whole && strstr(target, "://")) || !target[0] || strlen(target) >= WF_LIMIT_PATH_BYTES) {
         if (err) {
             char red[256];
-            wf_store__redact_url(opts->url, red, sizeof(red));
+            wf_store_redact_url(opts->url, red, sizeof(red));
             wf_buf_appendf(err,
                            "store: unsupported store url '%s' (sqlite:PATH or "
                            "postgres://USER:PASSWORD@HOST:PORT/DB)",
@@ -459,7 +459,7 @@ int wf_store__uncompress(const unsigned char *blob, size_t blob_len, size_t raw_
     return WF_OK;
 }
 
-void wf_store__redact_url(const char *url, char *out, size_t cap)
+void wf_store_redact_url(const char *url, char *out, size_t cap)
 {
     struct wf_buf b;
     wf_buf_init(&b, cap > 0 ? cap - 1 : 0);

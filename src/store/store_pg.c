@@ -330,16 +330,19 @@ static const char *const pg_sql[PG__COUNT] = {
 
 /* Connections kept at most, whatever ?pool= asks. */
 #define PG_MAX_POOL 64
-/* Threads that run asynchronous ingests. */
-#define PG_MAX_ASYNC 8
+/* Threads that run asynchronous ingests at most (one per pool connection). */
+#define PG_MAX_ASYNC 64
 /* Attempts to (re)connect before a call fails, with doubling pauses from 50 ms. */
 #define PG_CONNECT_TRIES 8
+/* Seconds libpq waits for a connection when the url sets no connect_timeout. */
+#define PG_CONNECT_TIMEOUT_S 10
 /* Times a call runs again after its connection broke before COMMIT. */
 #define PG_RUN_RETRIES 2
 
 struct pg_conn {
     PGconn *db;
     unsigned char prepared[PG__COUNT];
+    int retry; /* the last error was a deadlock: the transaction may run again */
 };
 
 struct pg_async;
@@ -422,8 +425,10 @@ static int conn_connect(struct pg *p, struct pg_conn *c, int tries, struct wf_bu
     long pause = 50;
     for (int i = 0; i < tries; i++) {
         conn_drop(c);
-        if (i)
-            sleep_ms(pause), pause *= 2;
+        if (i) {
+            sleep_ms(pause);
+            pause *= 2;
+        }
         c->db = PQconnectdb(p->conninfo);
         if (!c->db)
             return WF_ENOMEM;
@@ -554,6 +559,7 @@ static int pg_err(struct pg *p, struct pg_conn *c, const PGresult *r)
         return WF_ECONFLICT; /* integrity constraint */
     if (state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)) {
         pg_log_msg(p, WF_LOG_WARN, "conflict", PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY));
+        c->retry = 1;
         return WF_EUNAVAIL;
     }
     if (state && (strcmp(state, "53200") == 0))
@@ -573,6 +579,61 @@ static int pg_err(struct pg *p, struct pg_conn *c, const PGresult *r)
     return WF_EIO;
 }
 
+/* Length of the valid UTF-8 sequence at s (1..4), 0 when invalid: what a
+ * UTF8 database accepts (no overlong forms, surrogates or > U+10FFFF). */
+static size_t utf8_seq(const unsigned char *s)
+{
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xC2 && s[0] <= 0xDF)
+        return (s[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+        unsigned lo = s[0] == 0xE0 ? 0xA0 : 0x80, hi = s[0] == 0xED ? 0x9F : 0xBF;
+        return s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 ? 3 : 0;
+    }
+    if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+        unsigned lo = s[0] == 0xF0 ? 0x90 : 0x80, hi = s[0] == 0xF4 ? 0x8F : 0xBF;
+        return s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80 ? 4 : 0;
+    }
+    return 0;
+}
+
+static int utf8_ok(const char *s)
+{
+    for (const unsigned char *u = (const unsigned char *)s; *u;) {
+        size_t n = utf8_seq(u);
+        if (!n)
+            return 0;
+        u += n;
+    }
+    return 1;
+}
+
+/* An owned copy of s with every byte that starts no valid sequence
+ * replaced by U+FFFD (SQLite keeps such text as is; PostgreSQL refuses it,
+ * and JSON cannot carry it either way). */
+static char *utf8_fix(const char *s)
+{
+    size_t len = strlen(s);
+    char *out = wf_malloc(len * 3 + 1), *o = out;
+    if (!out)
+        return NULL;
+    for (const unsigned char *u = (const unsigned char *)s; *u;) {
+        size_t n = utf8_seq(u);
+        if (n) {
+            memcpy(o, u, n);
+            o += n;
+            u += n;
+        } else {
+            memcpy(o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            u++;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
 /* Runs prepared statement `id` (preparing it on first use on this
  * connection). Returns the result (free with PQclear) or NULL with *rc. */
 static PGresult *pg_q(struct pg *p, struct pg_conn *c, enum pg_stmt id, const struct pgp *a,
@@ -590,8 +651,27 @@ static PGresult *pg_q(struct pg *p, struct pg_conn *c, enum pg_stmt id, const st
         PQclear(r);
         c->prepared[id] = 1;
     }
-    PGresult *r = PQexecPrepared(c->db, name, a ? a->n : 0, a ? a->v : NULL, a ? a->len : NULL,
+    const char *vals[PG_MAX_PARAMS];
+    char *fixed[PG_MAX_PARAMS];
+    int n = a ? a->n : 0;
+    for (int i = 0; i < n; i++) {
+        vals[i] = a->v[i];
+        fixed[i] = NULL;
+        if (vals[i] && !a->fmt[i] && !utf8_ok(vals[i])) {
+            fixed[i] = utf8_fix(vals[i]);
+            if (!fixed[i]) {
+                for (int k = 0; k < i; k++)
+                    wf_free(fixed[k]);
+                *rc = WF_ENOMEM;
+                return NULL;
+            }
+            vals[i] = fixed[i];
+        }
+    }
+    PGresult *r = PQexecPrepared(c->db, name, n, n ? vals : NULL, a ? a->len : NULL,
                                  a ? a->fmt : NULL, binary);
+    for (int i = 0; i < n; i++)
+        wf_free(fixed[i]);
     ExecStatusType s = PQresultStatus(r);
     if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK)
         return r;
@@ -660,8 +740,9 @@ typedef int (*pg_fn)(struct pg *p, struct pg_conn *c, void *arg);
 
 /* Runs fn on a pooled connection: in one transaction for TX_WRITE (counted
  * as a commit), in one read-only snapshot for TX_SNAPSHOT. When the
- * connection breaks before COMMIT was sent, undo (optional) resets arg and
- * fn runs again on a fresh connection. */
+ * connection breaks before COMMIT was sent, or the server rolled the
+ * transaction back to break a deadlock, undo (optional) resets arg and fn
+ * runs again (on a fresh connection when it broke). */
 static int pg_run(struct pg *p, enum pg_txn txn, pg_fn fn, void *arg, void (*undo)(void *arg))
 {
     int rc = WF_OK;
@@ -672,6 +753,7 @@ static int pg_run(struct pg *p, enum pg_txn txn, pg_fn fn, void *arg, void (*und
         rc = pool_get(p, &c);
         if (rc)
             return rc;
+        c->retry = 0;
         if (txn == TX_WRITE)
             rc = pg_exec(p, c, "BEGIN");
         else if (txn == TX_SNAPSHOT)
@@ -689,6 +771,8 @@ static int pg_run(struct pg *p, enum pg_txn txn, pg_fn fn, void *arg, void (*und
             }
         }
         int broken = PQstatus(c->db) != CONNECTION_OK;
+        /* a deadlock between instances rolled the whole transaction back */
+        int again = broken || (c->retry && rc == WF_EUNAVAIL);
         pool_put(p, c);
         if (rc == WF_OK && txn == TX_WRITE) {
             pthread_mutex_lock(&p->smu);
@@ -697,9 +781,9 @@ static int pg_run(struct pg *p, enum pg_txn txn, pg_fn fn, void *arg, void (*und
             p->stats.commit_ns_sum += commit_ns;
             pthread_mutex_unlock(&p->smu);
         }
-        if (!broken || rc == WF_OK)
+        if (!again || rc == WF_OK)
             return rc;
-        if (commit_sent)
+        if (broken && commit_sent)
             return WF_EIO; /* the outcome is unknown: never run a write twice */
         if (undo)
             undo(arg);
@@ -798,7 +882,7 @@ static int parse_url(struct pg *p, const char *url, int *pool, struct wf_buf *er
     int rc = WF_OK;
     char schema[64] = "";
     int brc;
-    wf_buf_init(&out, strlen(url) + 2);
+    wf_buf_init(&out, strlen(url) + 64);
     const char *q = strchr(url, '?');
     size_t base = q ? (size_t)(q - url) : strlen(url);
     brc = wf_buf_append(&out, url, base);
@@ -848,6 +932,9 @@ static int parse_url(struct pg *p, const char *url, int *pool, struct wf_buf *er
         }
         s = e ? e + 1 : NULL;
     }
+    /* a host that does not answer must not hang a call for the kernel's minutes */
+    if (!rc && !brc && !strstr(out.p ? out.p : "", "connect_timeout="))
+        brc = wf_buf_appendf(&out, "%cconnect_timeout=%d", first ? '?' : '&', PG_CONNECT_TIMEOUT_S);
     if (!rc && brc)
         rc = WF_ENOMEM;
     if (!rc) {
@@ -894,7 +981,7 @@ static int pg_open(struct wf_store *st, const char *target, const struct wf_stor
     pthread_cond_init(&p->acv, NULL);
     pthread_mutex_init(&p->smu, NULL);
     char red[WF_LIMIT_PATH_BYTES];
-    wf_store__redact_url(target, red, sizeof(red));
+    wf_store_redact_url(target, red, sizeof(red));
     p->redacted = wf_strndup(red, strlen(red));
     if (!p->redacted) {
         rc = WF_ENOMEM;
@@ -922,7 +1009,7 @@ static int pg_open(struct wf_store *st, const char *target, const struct wf_stor
         rc = migrate(p, c, err);
     if (rc)
         goto out;
-    /* asynchronous ingests share the pool; one thread per connection, a few at most */
+    /* asynchronous ingests share the pool: one thread per connection */
     int n_threads = pool < PG_MAX_ASYNC ? pool : PG_MAX_ASYNC;
     for (int i = 0; i < n_threads; i++) {
         if (pthread_create(&p->threads[i], NULL, async_main, p) != 0) {
@@ -2458,12 +2545,19 @@ static int pg_events_read(struct wf_store *st, const char *tenant, const char *k
     struct events_arg x = {tenant, kind, since_ms, until_ms, fn, ud, 0};
     struct pg *p = be(st);
     struct pg_conn *c;
-    /* not through pg_run: rows handed to fn are never handed over twice */
-    int rc = pool_get(p, &c);
-    if (rc)
-        return rc;
-    rc = fn_events_read(p, c, &x);
-    pool_put(p, c);
+    /* not through pg_run: a read that broke after handing rows to fn is not
+     * run again (fn would see them twice); one that broke before is */
+    int rc = WF_OK;
+    for (int attempt = 0; attempt <= PG_RUN_RETRIES; attempt++) {
+        rc = pool_get(p, &c);
+        if (rc)
+            return rc;
+        rc = fn_events_read(p, c, &x);
+        int broken = PQstatus(c->db) != CONNECTION_OK;
+        pool_put(p, c);
+        if (!rc || !broken || x.called)
+            break;
+    }
     return rc;
 }
 

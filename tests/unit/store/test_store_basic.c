@@ -508,6 +508,38 @@ static void test_failure_list_pages(void **state)
     tdir_free(&d);
 }
 
+/* Text that is not UTF-8 (a triage title cut from a binary log) is stored,
+ * not refused, and read back as a JSON string. */
+static void test_invalid_utf8_text(void **state)
+{
+    (void)state;
+    struct tdir d;
+    tdir_new(&d);
+    struct wf_store *st = open_in(&d);
+    struct wf_store_failure f = {.tenant = "acme",
+                                 .repo = "acme/app",
+                                 .branch = "main",
+                                 .category = "test",
+                                 .confidence = 0.5,
+                                 .signature = "00000000deadbeef",
+                                 .step = "bad \xff\xfe step",
+                                 .title = "error \xc3\x28 \xed\xa0\x80 in \xe2\x82",
+                                 .report_json = "{}",
+                                 .model_version = "m1",
+                                 .created_ms = 10};
+    int64_t id = 0;
+    assert_int_equal(wf_store_failure_put(st, &f, &id), WF_OK);
+    assert_true(id > 0);
+    json_t *o = NULL;
+    assert_int_equal(wf_store_failure_get(st, "acme", id, &o), WF_OK);
+    assert_true(json_is_string(json_object_get(o, "title")));
+    assert_true(json_is_string(json_object_get(o, "step")));
+    assert_string_equal(json_string_value(json_object_get(o, "signature")), "00000000deadbeef");
+    json_decref(o);
+    wf_store_close(st);
+    tdir_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest sqlite_only[] = {
@@ -520,6 +552,7 @@ int main(void)
         cmocka_unit_test(test_logs),
         cmocka_unit_test(test_failures_and_signatures),
         cmocka_unit_test(test_failure_list_pages),
+        cmocka_unit_test(test_invalid_utf8_text),
     };
     return store_test_main("store_basic", common, STORE_TEST_N(common), sqlite_only,
                            STORE_TEST_N(sqlite_only), NULL, 0);

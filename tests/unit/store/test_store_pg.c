@@ -29,18 +29,18 @@ static void test_redact_url(void **state)
 {
     (void)state;
     char out[256];
-    wf_store__redact_url("postgres://wf:s3cr%40t@db.example:5432/wf?pool=8", out, sizeof(out));
+    wf_store_redact_url("postgres://wf:s3cr%40t@db.example:5432/wf?pool=8", out, sizeof(out));
     assert_string_equal(out, "postgres://wf:***@db.example:5432/wf?pool=8");
-    wf_store__redact_url("postgresql://a:b@c@h/d", out, sizeof(out));
+    wf_store_redact_url("postgresql://a:b@c@h/d", out, sizeof(out));
     assert_string_equal(out, "postgresql://a:***@h/d");
-    wf_store__redact_url("postgres://wf@h/d?sslmode=require&password=hunter2&pool=2", out,
-                         sizeof(out));
+    wf_store_redact_url("postgres://wf@h/d?sslmode=require&password=hunter2&pool=2", out,
+                        sizeof(out));
     assert_string_equal(out, "postgres://wf@h/d?sslmode=require&password=***&pool=2");
-    wf_store__redact_url("sqlite:/var/lib/wf/store.db", out, sizeof(out));
+    wf_store_redact_url("sqlite:/var/lib/wf/store.db", out, sizeof(out));
     assert_string_equal(out, "sqlite:/var/lib/wf/store.db");
     /* truncated: never the password */
     char small[20];
-    wf_store__redact_url("postgres://wf:hunter2hunter2@h/d", small, sizeof(small));
+    wf_store_redact_url("postgres://wf:hunter2hunter2@h/d", small, sizeof(small));
     assert_null(strstr(small, "hunter"));
 }
 
@@ -56,6 +56,14 @@ static void test_url_errors(void **state)
         "postgres://wf:hunter2@127.0.0.1:1/wf", /* nothing listens on port 1 */
         "mysql://wf:hunter2@127.0.0.1/wf",
     };
+    /* what the store logs goes to stderr: keep it to look for the password */
+    char logpath[] = "/tmp/wf-store-log-XXXXXX";
+    int logfd = mkstemp(logpath);
+    assert_true(logfd >= 0);
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    assert_true(saved >= 0);
+    assert_true(dup2(logfd, STDERR_FILENO) >= 0);
     for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
         struct wf_store_opts o = {urls[i], 2, 0, 0};
         struct wf_store *st = NULL;
@@ -71,6 +79,17 @@ static void test_url_errors(void **state)
             assert_int_equal(rc, WF_EINVAL);
         wf_buf_cleanup(&err);
     }
+    fflush(stderr);
+    assert_true(dup2(saved, STDERR_FILENO) >= 0);
+    close(saved);
+    char logged[8192];
+    ssize_t n = pread(logfd, logged, sizeof(logged) - 1, 0);
+    close(logfd);
+    unlink(logpath);
+    assert_true(n > 0); /* the refused connection was logged */
+    logged[n] = '\0';
+    assert_non_null(strstr(logged, "127.0.0.1"));
+    assert_null(strstr(logged, "hunter2"));
 }
 
 struct opener {
