@@ -244,6 +244,16 @@ static int rq_claim(struct wf_queue *q, int64_t now_ms, struct wf_store_job *out
                           lease,     RQ_PREFIX,  RQ_DEAD_MAXLEN, RQ_DONE_TTL_MS};
     redisReply *rep = NULL;
     int rc = wf_queue__redis_eval(b->r, CLAIM_LUA, 3, 9, argv, NULL, &rep);
+    if (rc == WF_EIO && rep && rep->str && strncmp(rep->str, "NOGROUP", 7) == 0) {
+        /* the stream was deleted under live connections (FLUSHDB): make it
+         * and the group again; the next claim reads from it */
+        freeReplyObject(rep);
+        rep = NULL;
+        const char *a[] = {"XGROUP", "CREATE", RQ_STREAM, RQ_GROUP, "0", "MKSTREAM"};
+        wf_queue__redis_cmd(b->r, 6, a, NULL, &rep);
+        rc = WF_ENOENT;
+        goto out;
+    }
     if (rc)
         goto out;
     if (rep->type == REDIS_REPLY_NIL) {

@@ -509,6 +509,27 @@ static void test_reconnect_after_restart(void **state)
     env_close(&e);
 }
 
+static void test_flushed_under_live_connections(void **state)
+{
+    NEED_REDIS();
+    struct env e;
+    env_open(&e, 5, 60000, 1000);
+    struct wf_store_job j;
+    assert_int_equal(wf_queue_claim(e.q, &j), WF_ENOENT); /* connected, group made */
+    setup(state);                                         /* FLUSHDB: stream and group gone */
+    int64_t id = 0;
+    assert_int_equal(wf_queue_push(e.q, "acme", "triage", "{}", &id), WF_OK);
+    assert_int_equal(relay_all(e.q), 1); /* XADD makes a stream without the group */
+    int rc = wf_queue_claim(e.q, &j);    /* NOGROUP: the group is made again */
+    if (rc == WF_ENOENT)
+        rc = wf_queue_claim(e.q, &j);
+    assert_int_equal(rc, WF_OK);
+    assert_int_equal(j.id, id);
+    assert_int_equal(wf_queue_ack(e.q, &j), WF_OK);
+    wf_store_job_cleanup(&j);
+    env_close(&e);
+}
+
 int main(void)
 {
     const char *u = getenv("WF_TEST_REDIS_URL");
@@ -527,6 +548,7 @@ int main(void)
         cmocka_unit_test_setup(test_two_instances, setup),
         cmocka_unit_test(test_redis_down),
         cmocka_unit_test_setup(test_reconnect_after_restart, setup),
+        cmocka_unit_test_setup(test_flushed_under_live_connections, setup),
     };
     return store_test_main("queue_redis", common, STORE_TEST_N(common), no_store,
                            STORE_TEST_N(no_store), NULL, 0);
