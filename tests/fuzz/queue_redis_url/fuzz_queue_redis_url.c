@@ -20,14 +20,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
             abort();                                                                               \
     } while (0)
 
-static int contains(const char *hay, size_t n, const uint8_t *needle, size_t m)
-{
-    for (size_t i = 0; i + m <= n; i++)
-        if (memcmp(hay + i, needle, m) == 0)
-            return 1;
-    return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct wf_queue_redis_url u;
@@ -45,8 +37,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         CHECK(rc == WF_EINVAL);
         CHECK(err.len > 0);
-        /* the password (between "redis://[user]:" and the last '@') never
-         * appears in the message when it is long enough to tell */
+        /* the message never depends on the password (between
+         * "redis://[user]:" and the last '@'): the same URL with the
+         * password overwritten gives the same message, so none of its
+         * bytes can be in it */
         if (size > 8 && memcmp(data, "redis://", 8) == 0) {
             const uint8_t *at = NULL;
             for (size_t i = 8; i < size; i++)
@@ -54,8 +48,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     at = data + i;
             const uint8_t *colon = at ? memchr(data + 8, ':', (size_t)(at - data - 8)) : NULL;
             size_t n = colon ? (size_t)(at - colon - 1) : 0;
-            if (n >= 6 && !memchr(colon + 1, 0, n))
-                CHECK(!contains(err.p, err.len, colon + 1, n));
+            if (n && !memchr(colon + 1, 0, n)) {
+                uint8_t *copy = malloc(size);
+                CHECK(copy);
+                memcpy(copy, data, size);
+                memset(copy + (colon + 1 - data), 'Q', n);
+                struct wf_buf err2;
+                wf_buf_init(&err2, 4096);
+                CHECK(wf_queue_redis_url_parse((const char *)copy, size, &u, &err2) == rc);
+                CHECK(err2.len == err.len && memcmp(err2.p, err.p, err.len) == 0);
+                wf_buf_cleanup(&err2);
+                free(copy);
+            }
         }
     }
     wf_buf_cleanup(&err);
