@@ -4,7 +4,8 @@
 local body = os.getenv("BODY")
 local sig = os.getenv("SIG")
 local n = 0
-local thread_tag = tostring(math.random(1, 1e9))
+-- wrk does not seed math.random: runs against one store pass TAG to stay unique
+local thread_tag = (os.getenv("TAG") or "") .. tostring(math.random(1, 1e9))
 request = function()
   n = n + 1
   local headers = {

@@ -142,7 +142,9 @@ static int load_store(struct wf_dora_set *s, const struct opts *o, int64_t since
     wf_buf_init(&err, 1024);
     int rc = wf_store_open(&so, &st, &err);
     if (rc) {
-        int status = wf_cli__fail(WF_CLI_EXIT_FAIL, "dora", "store %s: %s", url,
+        char shown[512]; /* never the password */
+        wf_store_redact_url(url, shown, sizeof(shown));
+        int status = wf_cli__fail(WF_CLI_EXIT_FAIL, "dora", "store %s: %s", shown,
                                   err.p ? err.p : wf_strerror(rc));
         wf_buf_cleanup(&err);
         return status;

@@ -27,13 +27,16 @@ int wf_store_open(const struct wf_store_opts *opts, struct wf_store **out, struc
     static const struct {
         const char *prefix;
         const struct wf_store_ops *ops;
+        int whole; /* the backend gets the whole url (libpq parses it) */
     } schemes[] = {
-        {"sqlite://", &wf_store__sqlite_ops},
-        {"sqlite:", &wf_store__sqlite_ops},
+        {"sqlite://", &wf_store__sqlite_ops, 0},
+        {"sqlite:", &wf_store__sqlite_ops, 0},
+        {"postgres://", &wf_store__pg_ops, 1},
+        {"postgresql://", &wf_store__pg_ops, 1},
     };
     const struct wf_store_ops *ops = &wf_store__sqlite_ops;
     struct wf_store *st = NULL;
-    int rc = WF_OK;
+    int rc = WF_OK, whole = 0;
     if (!opts || !out || !opts->url || !opts->url[0]) {
         if (err)
             wf_buf_puts(err, "store: no url");
@@ -44,14 +47,21 @@ int wf_store_open(const struct wf_store_opts *opts, struct wf_store **out, struc
         size_t n = strlen(schemes[i].prefix);
         if (strncmp(target, schemes[i].prefix, n) == 0) {
             ops = schemes[i].ops;
-            target += n;
+            whole = schemes[i].whole;
+            if (!whole)
+                target += n;
             break;
         }
     }
-    if (strstr(target, "://") || !target[0] || strlen(target) >= WF_LIMIT_PATH_BYTES) {
-        if (err)
-            wf_buf_appendf(err, "store: unsupported store url '%.200s' (this build has sqlite)",
-                           opts->url);
+    if ((!whole && strstr(target, "://")) || !target[0] || strlen(target) >= WF_LIMIT_PATH_BYTES) {
+        if (err) {
+            char red[256];
+            wf_store_redact_url(opts->url, red, sizeof(red));
+            wf_buf_appendf(err,
+                           "store: unsupported store url '%s' (sqlite:PATH or "
+                           "postgres://USER:PASSWORD@HOST:PORT/DB)",
+                           red);
+        }
         return WF_EINVAL;
     }
     st = wf_calloc(1, sizeof(*st));
@@ -539,6 +549,47 @@ int wf_store__uncompress(const unsigned char *blob, size_t blob_len, size_t raw_
     p[raw_len] = '\0';
     *out = p;
     return WF_OK;
+}
+
+void wf_store_redact_url(const char *url, char *out, size_t cap)
+{
+    struct wf_buf b;
+    wf_buf_init(&b, cap > 0 ? cap - 1 : 0);
+    const char *p = url ? url : "";
+    const char *scheme = strstr(p, "://");
+    const char *auth = scheme ? scheme + 3 : NULL;
+    size_t hostpart = auth ? strcspn(auth, "/?#") : 0;
+    const char *at = NULL;
+    for (size_t i = 0; auth && i < hostpart; i++)
+        if (auth[i] == '@')
+            at = auth + i; /* the last '@' ends the user info */
+    const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    int rc = WF_OK;
+    if (colon) {
+        rc = wf_buf_append(&b, p, (size_t)(colon - p) + 1);
+        if (!rc)
+            rc = wf_buf_puts(&b, "***");
+        p = at;
+    }
+    /* query parameters named password (libpq accepts them) */
+    while (!rc && *p) {
+        const char *hit = strstr(p, "password=");
+        if (!hit || (hit != p && hit[-1] != '?' && hit[-1] != '&')) {
+            size_t n = hit ? (size_t)(hit - p) + 9 : strlen(p);
+            rc = wf_buf_append(&b, p, n);
+            p += n;
+            continue;
+        }
+        rc = wf_buf_append(&b, p, (size_t)(hit - p) + 9);
+        if (!rc)
+            rc = wf_buf_puts(&b, "***");
+        p = hit + 9 + strcspn(hit + 9, "&#");
+    }
+    if (cap) {
+        /* too long for out: keep what fit, the password part is already masked */
+        wf_store__copy(out, cap, rc == WF_OK || b.len ? (b.p ? b.p : "") : "");
+    }
+    wf_buf_cleanup(&b);
 }
 
 void wf_store__copy(char *dst, size_t cap, const char *src)

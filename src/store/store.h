@@ -6,7 +6,9 @@
  * transaction (each in its own savepoint) and fsyncs once, so concurrent
  * requests share fsyncs and a call that returned WF_OK is on disk. Reads use
  * per-thread connections and never wait for the writer. A backend plugs in
- * through `struct wf_store_ops` (store_int.h); PostgreSQL is the second.
+ * through `struct wf_store_ops` (store_int.h); PostgreSQL is the second
+ * (store_pg.c: a connection pool, one transaction per write, safe for
+ * several instances sharing one database).
  *
  * Every row belongs to a tenant and every read takes the tenant: no call
  * can return another tenant's rows. List results are jansson arrays of
@@ -24,8 +26,10 @@
 struct wf_store;
 
 struct wf_store_opts {
-    const char *url;     /* "sqlite:PATH", a bare PATH, or ":memory:" (tests) */
-    int n_readers;       /* read connections kept, default 8 */
+    const char *url;     /* "sqlite:PATH", a bare PATH, ":memory:" (tests), or
+                            "postgres://USER:PASSWORD@HOST:PORT/DB?pool=N" */
+    int n_readers;       /* read connections kept (PostgreSQL: the pool size unless
+                            the url has ?pool=), default 8 */
     int batch_max;       /* writes per group commit, default 256 */
     int busy_timeout_ms; /* default 5000 */
 };
@@ -41,6 +45,11 @@ void wf_store_close(struct wf_store *st);
 int wf_store_ping(struct wf_store *st);
 /* "sqlite" or "postgres". */
 const char *wf_store_backend(const struct wf_store *st);
+/* Copies url into out[cap] with its credentials masked, for messages: the
+ * password of "scheme://user:password@host" and any "password=" query
+ * parameter become "***". Always terminated; a url too long for out is cut
+ * after masking. Print store urls only through this. */
+void wf_store_redact_url(const char *url, char *out, size_t cap);
 
 /* ---- Tenants and API keys ------------------------------------------------ */
 

@@ -4,7 +4,8 @@
  * per public operation, SQLite's VFS style), the handle that carries it, and
  * the few backend-independent helpers shared by the backends (log
  * compression, status ranks). store.c validates arguments and dispatches;
- * store_sqlite.c is the embedded backend. For the module's own files only.
+ * store_sqlite.c is the embedded backend, store_pg.c the PostgreSQL one.
+ * For the module's own files only.
  */
 #ifndef WF_STORE_INT_H
 #define WF_STORE_INT_H
@@ -109,6 +110,7 @@ struct wf_store {
 };
 
 extern const struct wf_store_ops wf_store__sqlite_ops;
+extern const struct wf_store_ops wf_store__pg_ops;
 
 /* Rank of a build/job status: 0 unknown, 1 waiting (queued, pending, ...),
  * 2 running, 3 finished (completed, success, failed, canceled, ...). */

@@ -139,8 +139,8 @@ static void test_render_exact(void **state)
     assert_int_equal(count_lines(t, "workflowai_http_requests_total{"), 2);
     assert_int_equal(count_lines(t, "workflowai_http_request_duration_seconds_count"), 1);
     /* every metric of the table has its HELP and TYPE, once */
-    assert_int_equal(count_lines(t, "# HELP "), 23);
-    assert_int_equal(count_lines(t, "# TYPE "), 23);
+    assert_int_equal(count_lines(t, "# HELP "), 26);
+    assert_int_equal(count_lines(t, "# TYPE "), 26);
     /* several labels: one series per value tuple, in the table's label order */
     has_line(t, "workflowai_model_drift_psi{tenant=\"acme\",kind=\"triage\",feature=\"log_bytes\"}"
                 " 0.25");

@@ -28,6 +28,8 @@
 
 static int64_t scalar(const char *path, const char *sql, const char *arg)
 {
+    if (on_pg())
+        return pg_scalar(sql, arg);
     sqlite3 *db = NULL;
     sqlite3_stmt *q = NULL;
     assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
@@ -736,18 +738,21 @@ static void test_crash_keeps_acknowledged(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
+    const struct CMUnitTest sqlite_only[] = {
         /* first: it forks, and must do so before any store thread exists */
         cmocka_unit_test(test_crash_keeps_acknowledged),
+        cmocka_unit_test(test_concurrent_group_commit),
+        cmocka_unit_test(test_failing_write_fails_alone),
+        cmocka_unit_test(test_failed_commit_fails_every_write),
+    };
+    const struct CMUnitTest common[] = {
         cmocka_unit_test(test_dedup),
         cmocka_unit_test(test_async_ingest),
         cmocka_unit_test(test_pr_reviews),
         cmocka_unit_test(test_out_of_order),
         cmocka_unit_test(test_triage_enqueued_once),
-        cmocka_unit_test(test_concurrent_group_commit),
-        cmocka_unit_test(test_failing_write_fails_alone),
-        cmocka_unit_test(test_failed_commit_fails_every_write),
         cmocka_unit_test(test_durable_across_reopen),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return store_test_main("store_ingest", common, STORE_TEST_N(common), sqlite_only,
+                           STORE_TEST_N(sqlite_only), NULL, 0);
 }

@@ -132,9 +132,9 @@ static void test_allocation_failures(void **state)
 {
     (void)state;
     struct tdir d;
-    char url[400];
+    char url[800];
     tdir_new(&d);
-    snprintf(url, sizeof(url), "sqlite:%s/db/store.db", d.path);
+    store_url(&d, url, sizeof(url));
     struct wf_store_opts o = {url, 2, 0, 0};
     int opened = 0;
     for (long n = 0; n < 32 && !opened; n++) {
@@ -192,10 +192,10 @@ static void test_allocation_failures(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
+    const struct CMUnitTest common[] = {
         cmocka_unit_test(test_claim_ack_retry_dead),
         cmocka_unit_test(test_lease_expiry),
         cmocka_unit_test(test_allocation_failures),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return store_test_main("store_jobs", common, STORE_TEST_N(common), NULL, 0, NULL, 0);
 }
