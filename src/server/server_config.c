@@ -41,9 +41,12 @@ static const struct key keys[] = {
     {"github-token",        S(github_token),  "",               0, 0, "GitHub token to download job logs (empty: off)"},
     {"gitlab-api",          S(gitlab_api),    "https://gitlab.com/api/v4", 0, 0, "GitLab API base URL"},
     {"gitlab-token",        S(gitlab_token),  "",               0, 0, "GitLab token to download job logs (empty: off)"},
-    {"llm-url",             S(llm_url),       "",               0, 0, "OpenAI-compatible API base (e.g. http://localhost:11434/v1) for review comments (empty: rules only)"},
+    {"llm-url",             S(llm_url),       "",               0, 0, "OpenAI-compatible API base (e.g. http://localhost:11434/v1) for review comments and chat answers (empty: rules only, extractive answers)"},
     {"llm-model",           S(llm_model),     "",               0, 0, "model name for --llm-url"},
     {"llm-api-key",         S(llm_api_key),   "",               0, 0, "bearer key for --llm-url (prefer WORKFLOWAI_LLM_API_KEY)"},
+    {"embed-url",           S(embed_url),     "",               0, 0, "OpenAI-compatible API base for knowledge-base embeddings (empty: the built-in offline embedder)"},
+    {"embed-model",         S(embed_model),   "",               0, 0, "embedding model name for --embed-url (changing it needs `workflowai kb reindex`)"},
+    {"embed-api-key",       S(embed_api_key), "",               0, 0, "bearer key for --embed-url (prefer WORKFLOWAI_EMBED_API_KEY)"},
     {"llm-timeout-ms",      L(llm_timeout_ms), "60000",         100, 600000, "deadline of one LLM call, retries included"},
     {"log-level",           S(log_level),     "info",           0, 0, "debug, info, warn or error"},
     {"log-format",          S(log_format),    "json",           0, 0, "json (one object per line) or text"},
@@ -60,6 +63,10 @@ static const struct key keys[] = {
     {"idle-timeout-ms",     L(idle_timeout_ms), "60000",        10, 3600000, "keep-alive idle time"},
     {"shutdown-timeout-ms", L(shutdown_timeout_ms), "10000",    0, 3600000, "drain time on SIGTERM"},
     {"max-log-bytes",       L(max_log_bytes), "268435456",      1024, 268435456, "cap on an uploaded or fetched log (after gunzip)"},
+    {"retrain-interval",    S(retrain_interval), "off",         0, 0, "retrain each tenant's triage model when it has new labels, this often (e.g. 24h; off)"},
+    {"drift-threshold",     D(drift_threshold), "0.2",          0.001, 100, "PSI above which a model_drift warning is raised (docs/models.md)"},
+    {"drift-window-days",   L(drift_window_days), "7",          1, 365, "days of incoming failures compared with the training set"},
+    {"drift-min-samples",   L(drift_min_samples), "30",         1, 1000000, "failures needed before drift can warn"},
 };
 /* clang-format on */
 

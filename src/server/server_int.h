@@ -14,6 +14,7 @@
 #include <pthread.h>
 
 #include "http/http.h"
+#include "kb/kb.h"
 #include "ml/ml.h"
 #include "provider/provider.h"
 #include "queue/queue.h"
@@ -101,6 +102,10 @@ void wf_server__metrics_observe(struct wf_server__metrics *m, const char *name,
 /* Sets a gauge (e.g. queue depth) with one optional label pair. */
 void wf_server__metrics_gauge(struct wf_server__metrics *m, const char *name, const char *label,
                               const char *value, double v);
+/* Sets a gauge with several labels (the metric's comma-separated label
+ * names, one value each, n of them). */
+void wf_server__metrics_gauge_n(struct wf_server__metrics *m, const char *name,
+                                const char *const *values, size_t n, double v);
 /* Renders every metric with # HELP / # TYPE lines (help from the one table
  * of known metric names in server_metrics.c). */
 int wf_server__metrics_render(struct wf_server__metrics *m, struct wf_buf *out);
@@ -127,6 +132,7 @@ struct wf_server__ctx {
     struct wf_server__limiter *limiter;
     struct wf_server__metrics *metrics;
     struct wf_ml_model *risk_model; /* the default change-risk model */
+    struct wf_kb *kb;               /* the knowledge bases of every tenant */
     struct wf_provider_config provider;
     struct wf_redact_config redact_cfg; /* redaction options (defaults or the config file) */
     pthread_mutex_t pool_mu;            /* guards pool */
@@ -139,7 +145,9 @@ struct wf_server__ctx {
     int log_level; /* enum wf_log_level */
     pthread_t *workers;
     size_t n_workers;
-    _Atomic int stopping; /* set once on shutdown */
+    struct wf_server__models *models; /* tenants' active models, retrain scheduler */
+    int64_t retrain_interval_ms;      /* 0 = no scheduled retraining */
+    _Atomic int stopping;             /* set once on shutdown */
 };
 
 /* Borrows a redactor from the pool (or makes one); give it back with
@@ -169,6 +177,18 @@ int wf_server__before(struct wf_http_req *req, struct wf_http_resp *resp, int is
 void wf_server__after(const struct wf_http_req *req, const struct wf_http_resp *resp,
                       uint64_t duration_ns, void *ud);
 
+/* The log window route (server_web.c): at most this many lines per answer,
+ * each cut at this many bytes (then ending " [...]"). */
+#define WF_SERVER_LOG_WINDOW_LINES 2000u
+#define WF_SERVER_LOG_LINE_BYTES (8u * 1024)
+/* {"from","to","total_lines","lines":[...]} for lines from..to (1-based,
+ * inclusive; lines end at \r\n, \r or \n as the log reader counts them) of
+ * log (borrowed). `to` in the answer is the last line present (from - 1 when
+ * the log is shorter than from). Invalid UTF-8 becomes U+FFFD. WF_EINVAL for
+ * from < 1, to < from or a window over WF_SERVER_LOG_WINDOW_LINES; WF_ENOMEM.
+ * Returns owned json. */
+int wf_server__log_window(const char *log, size_t len, long from, long to, json_t **out);
+
 /* Handlers, one per route. */
 void wf_server__h_health(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
 void wf_server__h_ready(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
@@ -179,6 +199,8 @@ void wf_server__h_webhook_gitlab(struct wf_http_req *req, struct wf_http_resp *r
 void wf_server__h_webhook_generic(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
 void wf_server__h_build_log(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
 void wf_server__h_build_get(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_build_log_window(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_web(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
 void wf_server__h_failures(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
 void wf_server__h_failure(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
 void wf_server__h_signatures(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
@@ -188,12 +210,102 @@ void wf_server__h_review(struct wf_http_req *req, struct wf_http_resp *resp, voi
 void wf_server__h_reviews(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
 void wf_server__h_risk(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
 
+/* Feedback and labeling (server_feedback.c). */
+void wf_server__h_feedback(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_labeling_queue(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_labeling_agreement(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+/* The latest resolution recorded for a signature as {"note","fix_commit",
+ * "by","at"} (owned) or *out NULL when there is none. Store errors. */
+int wf_server__resolution_of(struct wf_server__ctx *c, const char *tenant, const char *signature,
+                             json_t **out);
+/* Epoch milliseconds as "YYYY-MM-DDTHH:MM:SSZ". */
+void wf_server__iso_time(int64_t ms, char *out, size_t cap);
+
+/* Model versions (server_models.c). */
+struct wf_server__models;
+struct wf_server__held;
+int wf_server__models_new(struct wf_server__models **out);
+void wf_server__models_free(struct wf_server__models *m);
+/* The tenant's active triage model (checked against the store at most every
+ * 2 s), held until wf_server__model_release. Thread-safe. */
+int wf_server__model_acquire(struct wf_server__ctx *c, const char *tenant,
+                             struct wf_server__held **out);
+void wf_server__model_release(struct wf_server__ctx *c, struct wf_server__held *h);
+/* The held model (NULL = the bundled one) and its version string ("v3" or
+ * "bundled-<hash prefix>"). */
+const struct wf_ml_model *wf_server__held_model(const struct wf_server__held *h);
+void wf_server__held_version(const struct wf_server__held *h, char *out, size_t cap);
+void wf_server__h_models(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_models_rollback(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+/* Sets the workflowai_model_* gauges of every tenant, at most once a minute
+ * (and records drift warnings); called by /metrics. */
+void wf_server__model_gauges(struct wf_server__ctx *c);
+/* Runs a retrain job of a tenant (the worker's "retrain" kind). */
+int wf_server__retrain(struct wf_server__ctx *c, const char *tenant, struct wf_buf *err);
+/* Starts/stops the scheduler of --retrain-interval (no-op when off). */
+int wf_server__retrain_start(struct wf_server__ctx *c);
+void wf_server__retrain_stop(struct wf_server__ctx *c);
+/* "off"/"0"/"" (0) or a number with ms, s, m, h or d ("24h"). WF_EINVAL. */
+int wf_server__parse_interval(const char *s, int64_t *ms);
+
 struct wf_risk_diff;
 /* The change-risk report of a parsed diff (diff metrics only: the service
  * has no clone of the repository) with the default model, as JSON or text,
  * appended to out; *score (optional) gets 0-100. Thread-safe. */
 int wf_server__risk_report(struct wf_server__ctx *c, const struct wf_risk_diff *d,
                            const char *message, int text, struct wf_buf *out, int *score);
+
+/* Knowledge base, search and chat (server_kb.c). */
+void wf_server__h_kb_add(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_kb_list(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_kb_delete(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_search(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_chat(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+/* Makes the embedder the config names (built-in, or OpenAI-compatible with
+ * embed-url/embed-model) and the knowledge base over the store. */
+int wf_server__kb_open(struct wf_server__ctx *c, struct wf_buf *err);
+
+/* Request bodies of the knowledge-base routes (server_kb_req.c): pure
+ * parsers of untrusted bytes, fuzzed. Each fills its struct (strings
+ * owned by it; free with the matching cleanup, also after an error) or
+ * returns WF_EFORMAT/WF_EINVAL/WF_ETOOBIG with a message naming the field
+ * in err. */
+#define WF_SERVER__KB_BODY_BYTES (24u * 1024 * 1024) /* a document upload (base64 of 16 MiB) */
+#define WF_SERVER__CHAT_MESSAGES 64u                 /* messages of one chat request */
+#define WF_SERVER__CHAT_BYTES (256u * 1024)          /* content bytes of all its messages */
+
+struct wf_server__kb_doc_req {
+    char *name;
+    char *format; /* NULL: from the name */
+    char *data;   /* the document bytes (content, or content_base64 decoded) */
+    size_t len;
+};
+int wf_server__kb_doc_parse(const char *body, size_t len, struct wf_server__kb_doc_req *out,
+                            struct wf_buf *err);
+void wf_server__kb_doc_cleanup(struct wf_server__kb_doc_req *r);
+
+struct wf_server__search_req {
+    char *query;
+    enum wf_search_mode mode;     /* default hybrid */
+    enum wf_search_fusion fusion; /* default rrf */
+    size_t top_k;                 /* 1..WF_KB_MAX_TOP_K, default 10 */
+};
+int wf_server__search_parse(const char *body, size_t len, struct wf_server__search_req *out,
+                            struct wf_buf *err);
+void wf_server__search_cleanup(struct wf_server__search_req *r);
+
+struct wf_server__chat_req {
+    char *model;             /* "" when absent */
+    struct wf_llm_msg *msgs; /* every message; contents owned through texts */
+    char **texts;            /* n_msgs owned strings */
+    size_t n_msgs;
+    size_t question; /* index of the last user message */
+    int stream;
+    size_t top_k; /* 0 = default */
+};
+int wf_server__chat_parse(const char *body, size_t len, struct wf_server__chat_req *out,
+                          struct wf_buf *err);
+void wf_server__chat_cleanup(struct wf_server__chat_req *r);
 
 /* DORA metrics, weekly reports and event intake (server_dora.c). */
 void wf_server__h_dora(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);

@@ -382,6 +382,98 @@ int wf_store_events_read(struct wf_store *st, const char *tenant, const char *ki
     return st->ops->events_read(st, tenant, kind, since_ms, until_ms, fn, ud);
 }
 
+/* ---- Knowledge base ------------------------------------------------------------ */
+
+static int hex64_ok(const char *s)
+{
+    if (!s || strlen(s) != 64)
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+            return 0;
+    return 1;
+}
+
+static int kb_format_ok(const char *f)
+{
+    return f && (strcmp(f, "text") == 0 || strcmp(f, "markdown") == 0 || strcmp(f, "html") == 0 ||
+                 strcmp(f, "pdf") == 0);
+}
+
+static int kb_name_ok(const char *n)
+{
+    return n && n[0] && strlen(n) < WF_STORE_KB_NAME_BYTES;
+}
+
+int wf_store_kb_doc_put(struct wf_store *st, const struct wf_store_kb_doc *d, int64_t *id,
+                        int *replaced)
+{
+    if (!st || !d || !id_ok(d->tenant) || !kb_name_ok(d->name) || !kb_format_ok(d->format) ||
+        !hex64_ok(d->sha256) || d->bytes < 0 || (!d->text && d->text_len) ||
+        (!d->chunks && d->n_chunks))
+        return WF_EINVAL;
+    if (d->text_len > WF_STORE_KB_TEXT_BYTES || d->n_chunks > WF_STORE_KB_CHUNKS)
+        return WF_ETOOBIG;
+    for (size_t i = 0; i < d->n_chunks; i++) {
+        const struct wf_store_kb_chunk *c = &d->chunks[i];
+        /* seq strictly increasing: unique, and chunks_read returns them in this order */
+        if ((i > 0 && c->seq <= d->chunks[i - 1].seq) || (!c->text && c->len) ||
+            c->line_start > c->line_end || (c->vec && !c->dim) || (!c->vec && c->dim))
+            return WF_EINVAL;
+        if (c->vec && (!c->embed_model || !c->embed_model[0]))
+            return WF_EINVAL;
+        if ((c->heading && strlen(c->heading) >= WF_STORE_KB_HEADING_BYTES) ||
+            c->dim > WF_STORE_KB_DIM ||
+            (c->embed_model && strlen(c->embed_model) >= WF_STORE_KB_MODEL_BYTES) ||
+            c->len > WF_STORE_KB_TEXT_BYTES)
+            return WF_ETOOBIG;
+    }
+    return st->ops->kb_doc_put(st, d, id, replaced);
+}
+
+int wf_store_kb_doc_delete(struct wf_store *st, const char *tenant, int64_t id)
+{
+    if (!st || !id_ok(tenant) || id <= 0)
+        return WF_EINVAL;
+    return st->ops->kb_doc_delete(st, tenant, id);
+}
+
+int wf_store_kb_doc_list(struct wf_store *st, const char *tenant, json_t **out)
+{
+    if (!st || !id_ok(tenant) || !out)
+        return WF_EINVAL;
+    return st->ops->kb_doc_list(st, tenant, out);
+}
+
+int wf_store_kb_doc_get(struct wf_store *st, const char *tenant, int64_t id, const char *name,
+                        struct wf_store_kb_info *out, char **text, size_t *text_len)
+{
+    if (!st || !id_ok(tenant) || !out || (name && !kb_name_ok(name)) || (!name && id <= 0) ||
+        (text && !text_len))
+        return WF_EINVAL;
+    return st->ops->kb_doc_get(st, tenant, id, name, out, text, text_len);
+}
+
+int wf_store_kb_chunks_read(struct wf_store *st, const char *tenant, int64_t doc_id,
+                            wf_store_kb_chunk_fn fn, void *ud)
+{
+    if (!st || !id_ok(tenant) || doc_id < 0 || !fn)
+        return WF_EINVAL;
+    return st->ops->kb_chunks_read(st, tenant, doc_id, fn, ud);
+}
+
+int wf_store_kb_vectors_put(struct wf_store *st, const char *tenant, int64_t doc_id,
+                            const float *vecs, size_t n, size_t dim, const char *embed_model)
+{
+    if (!st || !id_ok(tenant) || doc_id <= 0 || (!vecs && n) || !dim || !embed_model ||
+        !embed_model[0])
+        return WF_EINVAL;
+    if (dim > WF_STORE_KB_DIM || n > WF_STORE_KB_CHUNKS ||
+        strlen(embed_model) >= WF_STORE_KB_MODEL_BYTES)
+        return WF_ETOOBIG;
+    return st->ops->kb_vectors_put(st, tenant, doc_id, vecs, n, dim, embed_model);
+}
+
 int64_t wf_store_now_ms(void)
 {
     struct timespec ts;
@@ -508,4 +600,135 @@ void wf_store__copy(char *dst, size_t cap, const char *src)
     if (n)
         memcpy(dst, src, n);
     dst[n] = '\0';
+}
+
+/* ---- Feedback labels, model versions, notices ------------------------------------ */
+
+static int one_of(const char *s, const char *const *set, size_t n)
+{
+    for (size_t i = 0; s && i < n; i++)
+        if (strcmp(s, set[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int nonempty(const char *s, size_t cap)
+{
+    return s && s[0] && strlen(s) < cap;
+}
+
+int wf_store_label_put(struct wf_store *st, const struct wf_store_label *l, int64_t *id)
+{
+    if (!st || !l || !id_ok(l->tenant) || !l->kind || !id_ok(l->by) || !opt_ok(l->value, 64) ||
+        !opt_ok(l->target, 16) || !opt_ok(l->target_id, WF_LIMIT_ID_BYTES) ||
+        !opt_ok(l->signature, 65) || !opt_ok(l->fix_commit, 65) || !opt_ok(l->repo, 256) ||
+        l->failure_id < 0 || l->number < 0)
+        return WF_EINVAL;
+    if (l->note && strlen(l->note) > WF_STORE_NOTE_BYTES)
+        return WF_ETOOBIG;
+    int ok;
+    if (strcmp(l->kind, "category") == 0)
+        ok = l->failure_id > 0 && nonempty(l->value, 64);
+    else if (strcmp(l->kind, "helpful") == 0)
+        ok = l->value && (strcmp(l->value, "yes") == 0 || strcmp(l->value, "no") == 0) &&
+             l->target && nonempty(l->target_id, WF_LIMIT_ID_BYTES) &&
+             (strcmp(l->target, "answer") == 0 ||
+              (strcmp(l->target, "failure") == 0 && l->failure_id > 0));
+    else if (strcmp(l->kind, "resolution") == 0)
+        ok = nonempty(l->signature, 65);
+    else if (strcmp(l->kind, "pr_outcome") == 0)
+        ok = nonempty(l->repo, 256) && l->number > 0 && l->value &&
+             (strcmp(l->value, "defect") == 0 || strcmp(l->value, "clean") == 0);
+    else
+        ok = 0;
+    return ok ? st->ops->label_put(st, l, id) : WF_EINVAL;
+}
+
+int wf_store_label_list(struct wf_store *st, const char *tenant,
+                        const struct wf_store_label_filter *f, json_t **out)
+{
+    if (!st || !id_ok(tenant) || !out ||
+        (f && (!opt_ok(f->kind, 32) || !opt_ok(f->signature, 65) || f->limit < 0 ||
+               f->before_id < 0 || f->failure_id < 0)))
+        return WF_EINVAL;
+    return st->ops->label_list(st, tenant, f, out);
+}
+
+int wf_store_label_queue(struct wf_store *st, const char *tenant, int limit, json_t **out)
+{
+    if (!st || !id_ok(tenant) || !out || limit < 1 || limit > (int)WF_LIMIT_PAGE_ITEMS)
+        return WF_EINVAL;
+    return st->ops->label_queue(st, tenant, limit, out);
+}
+
+static const char *const model_kinds[] = {"triage", "risk"};
+static const char *const model_states[] = {"candidate", "active", "retired", "rejected"};
+
+/* 1 when s is NULL/"" or a JSON object. */
+static int json_object_ok(const char *s)
+{
+    if (!s || !s[0])
+        return 1;
+    json_t *j = json_loads(s, 0, NULL);
+    int ok = json_is_object(j);
+    json_decref(j);
+    return ok;
+}
+
+int wf_store_model_put(struct wf_store *st, const struct wf_store_model *m, int64_t *version)
+{
+    if (!st || !m || !version || !id_ok(m->tenant) || !one_of(m->kind, model_kinds, 2) ||
+        !one_of(m->status, model_states, 4) || !m->model_text || !m->model_text[0] ||
+        !opt_ok(m->training_hash, 65) || !opt_ok(m->reason, 1024) || m->n_labels < 0)
+        return WF_EINVAL;
+    if (strlen(m->model_text) > WF_LIMIT_MODEL_BYTES ||
+        (m->metrics_json && strlen(m->metrics_json) > WF_LIMIT_JSON_BYTES) ||
+        (m->reference_json && strlen(m->reference_json) > WF_LIMIT_JSON_BYTES))
+        return WF_ETOOBIG;
+    if (!json_object_ok(m->metrics_json) || !json_object_ok(m->reference_json))
+        return WF_EINVAL;
+    return st->ops->model_put(st, m, version);
+}
+
+int wf_store_model_list(struct wf_store *st, const char *tenant, const char *kind, json_t **out)
+{
+    if (!st || !id_ok(tenant) || !out || (kind && !one_of(kind, model_kinds, 2)))
+        return WF_EINVAL;
+    return st->ops->model_list(st, tenant, kind, out);
+}
+
+int wf_store_model_get(struct wf_store *st, const char *tenant, const char *kind, int64_t version,
+                       json_t **out)
+{
+    if (!st || !id_ok(tenant) || !out || !one_of(kind, model_kinds, 2) || version < 0)
+        return WF_EINVAL;
+    return st->ops->model_get(st, tenant, kind, version, out);
+}
+
+int wf_store_model_activate(struct wf_store *st, const char *tenant, const char *kind,
+                            int64_t version)
+{
+    if (!st || !id_ok(tenant) || !one_of(kind, model_kinds, 2) || version < 1)
+        return WF_EINVAL;
+    return st->ops->model_activate(st, tenant, kind, version);
+}
+
+int wf_store_notice_put(struct wf_store *st, const char *tenant, const char *kind, const char *key,
+                        const char *data_json, int64_t created_ms, int *created)
+{
+    if (!st || !id_ok(tenant) || !id_ok(kind) || !nonempty(key, 256) || !created ||
+        !json_object_ok(data_json))
+        return WF_EINVAL;
+    if (data_json && strlen(data_json) > WF_LIMIT_JSON_BYTES)
+        return WF_ETOOBIG;
+    return st->ops->notice_put(st, tenant, kind, key, data_json && data_json[0] ? data_json : "{}",
+                               created_ms ? created_ms : wf_store_now_ms(), created);
+}
+
+int wf_store_notice_list(struct wf_store *st, const char *tenant, const char *kind,
+                         int64_t since_ms, json_t **out)
+{
+    if (!st || !id_ok(tenant) || !out || !opt_ok(kind, WF_LIMIT_ID_BYTES))
+        return WF_EINVAL;
+    return st->ops->notice_list(st, tenant, kind, since_ms, out);
 }

@@ -96,6 +96,42 @@ static const char *const migrations[] = {
     " findings INTEGER NOT NULL, report TEXT NOT NULL, posted INTEGER NOT NULL,"
     " created_ms INTEGER NOT NULL, UNIQUE(tenant, provider, repo, number, sha));"
     "CREATE INDEX reviews_pr ON reviews(tenant, repo, number, id);",
+    /* 3: knowledge base documents and their chunks (text already redacted) */
+    "CREATE TABLE kb_documents("
+    " id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, name TEXT NOT NULL, format TEXT NOT NULL,"
+    " sha256 TEXT NOT NULL, bytes INTEGER NOT NULL, n_chunks INTEGER NOT NULL,"
+    " raw_len INTEGER NOT NULL, data BLOB NOT NULL,"
+    " added_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL, UNIQUE(tenant, name));"
+    "CREATE TABLE kb_chunks("
+    " doc_id INTEGER NOT NULL REFERENCES kb_documents(id) ON DELETE CASCADE,"
+    " seq INTEGER NOT NULL, tenant TEXT NOT NULL, heading TEXT NOT NULL,"
+    " line_start INTEGER NOT NULL, line_end INTEGER NOT NULL, text TEXT NOT NULL,"
+    " embedding BLOB, embed_model TEXT NOT NULL DEFAULT '', PRIMARY KEY(doc_id, seq));"
+    "CREATE INDEX kb_chunks_tenant ON kb_chunks(tenant, doc_id, seq);",
+    /* 4: feedback labels, model versions, notices; drift features of failures */
+    "ALTER TABLE failures ADD COLUMN margin REAL NOT NULL DEFAULT 1;"
+    "ALTER TABLE failures ADD COLUMN log_bytes INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE failures ADD COLUMN key_lines INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE labels("
+    " id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, kind TEXT NOT NULL,"
+    " failure_id INTEGER NOT NULL DEFAULT 0, value TEXT NOT NULL DEFAULT '',"
+    " target TEXT NOT NULL DEFAULT '', target_id TEXT NOT NULL DEFAULT '',"
+    " signature TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '',"
+    " fix_commit TEXT NOT NULL DEFAULT '', repo TEXT NOT NULL DEFAULT '',"
+    " number INTEGER NOT NULL DEFAULT 0, labeler TEXT NOT NULL, created_ms INTEGER NOT NULL);"
+    "CREATE INDEX labels_kind ON labels(tenant, kind, id);"
+    "CREATE INDEX labels_failure ON labels(tenant, failure_id, kind);"
+    "CREATE INDEX labels_signature ON labels(tenant, signature, kind, id);"
+    "CREATE TABLE models("
+    " id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, kind TEXT NOT NULL,"
+    " version INTEGER NOT NULL, status TEXT NOT NULL"
+    " CHECK(status IN ('candidate', 'active', 'retired', 'rejected')),"
+    " created_ms INTEGER NOT NULL, training_hash TEXT NOT NULL, metrics TEXT NOT NULL,"
+    " reference TEXT NOT NULL, reason TEXT NOT NULL, n_labels INTEGER NOT NULL,"
+    " model TEXT NOT NULL, UNIQUE(tenant, kind, version));"
+    "CREATE TABLE notices("
+    " id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL,"
+    " data TEXT NOT NULL, created_ms INTEGER NOT NULL, UNIQUE(tenant, kind, key));",
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -144,6 +180,32 @@ enum sq_stmt {
     SQ_JOB_COUNTS,
     SQ_JOB_DEAD_LIST,
     SQ_EVENTS_READ,
+    SQ_KB_DOC_FIND,
+    SQ_KB_DOC_INSERT,
+    SQ_KB_DOC_UPDATE,
+    SQ_KB_DOC_DELETE,
+    SQ_KB_DOC_LIST,
+    SQ_KB_DOC_GET,
+    SQ_KB_DOC_GET_NAME,
+    SQ_KB_CHUNKS_DELETE,
+    SQ_KB_CHUNK_INSERT,
+    SQ_KB_CHUNKS_READ,
+    SQ_KB_CHUNK_SEQS,
+    SQ_KB_VEC_UPDATE,
+    SQ_LABEL_INSERT,
+    SQ_LABEL_LIST,
+    SQ_LABEL_QUEUE,
+    SQ_FAILURE_EXISTS,
+    SQ_SIG_EXISTS,
+    SQ_MODEL_NEXT,
+    SQ_MODEL_RETIRE,
+    SQ_MODEL_INSERT,
+    SQ_MODEL_LIST,
+    SQ_MODEL_GET,
+    SQ_MODEL_STATUS,
+    SQ_MODEL_SET,
+    SQ_NOTICE_PUT,
+    SQ_NOTICE_LIST,
     SQ__COUNT
 };
 
@@ -154,7 +216,18 @@ enum sq_stmt {
 
 #define FAILURE_COLS                                                                               \
     "f.id, f.build_id, f.repo, f.branch, f.category, f.confidence, f.signature, f.step,"           \
-    " f.title, f.created_ms, COALESCE(s.count, 0)"
+    " f.title, f.created_ms, COALESCE(s.count, 0), f.margin, f.log_bytes, f.key_lines,"            \
+    " f.model_version"
+
+/* The latest resolution recorded for signature column `sig` as a JSON object (or NULL). */
+#define RESOLUTION_OF(sig)                                                                         \
+    "(SELECT json_object('note', r.note, 'fix_commit', r.fix_commit, 'by', r.labeler, 'at',"       \
+    " strftime('%Y-%m-%dT%H:%M:%SZ', r.created_ms / 1000, 'unixepoch')) FROM labels r"             \
+    " WHERE r.tenant = ?1 AND r.kind = 'resolution' AND r.signature = " sig                        \
+    " ORDER BY r.id DESC LIMIT 1)"
+
+#define MODEL_COLS                                                                                 \
+    "kind, version, status, created_ms, training_hash, metrics, reference, reason, n_labels"
 
 static const char *const sq_sql[SQ__COUNT] = {
     [SQ_PING] = "SELECT 1",
@@ -211,19 +284,20 @@ static const char *const sq_sql[SQ__COUNT] = {
         "SELECT id, signature FROM failures WHERE tenant = ?1 AND build_id = ?2",
     [SQ_FAILURE_INSERT] =
         "INSERT INTO failures(tenant, build_id, repo, branch, category, confidence, signature,"
-        " step, title, report, model_version, created_ms)"
-        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        " step, title, report, model_version, created_ms, margin, log_bytes, key_lines)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     [SQ_FAILURE_UPDATE] =
         "UPDATE failures SET repo = ?2, branch = ?3, category = ?4, confidence = ?5,"
         " signature = ?6, step = ?7, title = ?8, report = ?9, model_version = ?10,"
-        " created_ms = ?11 WHERE id = ?1",
+        " created_ms = ?11, margin = ?12, log_bytes = ?13, key_lines = ?14 WHERE id = ?1",
     [SQ_FAILURE_LIST] = "SELECT " FAILURE_COLS " FROM failures f LEFT JOIN signatures s"
                         " ON s.tenant = f.tenant AND s.signature = f.signature WHERE f.tenant = ?1"
                         " AND (?2 IS NULL OR f.repo = ?2) AND (?3 IS NULL OR f.branch = ?3)"
                         " AND (?4 IS NULL OR f.category = ?4) AND (?5 IS NULL OR f.signature = ?5)"
                         " AND (?6 = 0 OR f.created_ms >= ?6) AND (?7 = 0 OR f.created_ms < ?7)"
                         " AND (?8 = 0 OR f.id < ?8) ORDER BY f.id DESC LIMIT ?9",
-    [SQ_FAILURE_GET] = "SELECT " FAILURE_COLS ", f.report, f.model_version FROM failures f"
+    [SQ_FAILURE_GET] = "SELECT " FAILURE_COLS ", f.report, " RESOLUTION_OF(
+        "f.signature") " FROM failures f"
                        " LEFT JOIN signatures s ON s.tenant = f.tenant"
                        " AND s.signature = f.signature WHERE f.tenant = ?1 AND f.id = ?2",
     [SQ_SIG_ADD] =
@@ -244,15 +318,19 @@ static const char *const sq_sql[SQ__COUNT] = {
         "  ORDER BY f.repo LIMIT ?9)),"
         " (SELECT json_group_array(branch) FROM (SELECT DISTINCT f.branch AS branch"
         "  FROM failures f WHERE f.tenant = s.tenant AND f.signature = s.signature"
-        "  AND f.branch <> '' ORDER BY f.branch LIMIT ?9))"
-        " FROM signatures s WHERE s.tenant = ?1 AND s.count > 0"
-        " AND (?2 IS NULL OR s.category = ?2) AND (?3 IS NULL OR s.signature = ?3)"
-        " AND (?4 = 0 OR s.last_seen_ms >= ?4) AND (?5 = 0 OR s.first_seen_ms < ?5)"
-        " AND (?6 IS NULL OR EXISTS(SELECT 1 FROM failures f WHERE f.tenant = s.tenant"
-        "  AND f.signature = s.signature AND f.repo = ?6))"
-        " AND (?7 IS NULL OR EXISTS(SELECT 1 FROM failures f WHERE f.tenant = s.tenant"
-        "  AND f.signature = s.signature AND f.branch = ?7))"
-        " ORDER BY s.last_seen_ms DESC, s.id DESC LIMIT ?8 OFFSET ?10",
+        "  AND f.branch <> '' ORDER BY f.branch LIMIT ?9)), " RESOLUTION_OF(
+            "s.signature") " FROM signatures s WHERE s.tenant = ?1 AND s.count > 0"
+                           " AND (?2 IS NULL OR s.category = ?2) AND (?3 IS NULL OR s.signature = "
+                           "?3)"
+                           " AND (?4 = 0 OR s.last_seen_ms >= ?4) AND (?5 = 0 OR s.first_seen_ms < "
+                           "?5)"
+                           " AND (?6 IS NULL OR EXISTS(SELECT 1 FROM failures f WHERE f.tenant = "
+                           "s.tenant"
+                           "  AND f.signature = s.signature AND f.repo = ?6))"
+                           " AND (?7 IS NULL OR EXISTS(SELECT 1 FROM failures f WHERE f.tenant = "
+                           "s.tenant"
+                           "  AND f.signature = s.signature AND f.branch = ?7))"
+                           " ORDER BY s.last_seen_ms DESC, s.id DESC LIMIT ?8 OFFSET ?10",
     [SQ_REVIEW_PUT] =
         "INSERT INTO reviews(tenant, provider, repo, number, sha, score, findings, report, posted,"
         " created_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
@@ -291,6 +369,69 @@ static const char *const sq_sql[SQ__COUNT] = {
         " conclusion, url, occurred_ms, data FROM events WHERE tenant = ?1"
         " AND kind = ?2 AND occurred_ms >= ?3 AND occurred_ms < ?4"
         " ORDER BY occurred_ms, id",
+    [SQ_KB_DOC_FIND] = "SELECT id FROM kb_documents WHERE tenant = ?1 AND name = ?2",
+    [SQ_KB_DOC_INSERT] =
+        "INSERT INTO kb_documents(tenant, name, format, sha256, bytes, n_chunks, raw_len, data,"
+        " added_ms, updated_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+    [SQ_KB_DOC_UPDATE] = "UPDATE kb_documents SET format = ?3, sha256 = ?4, bytes = ?5,"
+                         " n_chunks = ?6, raw_len = ?7, data = ?8, updated_ms = ?9"
+                         " WHERE tenant = ?1 AND id = ?2",
+    [SQ_KB_DOC_DELETE] = "DELETE FROM kb_documents WHERE tenant = ?1 AND id = ?2",
+    [SQ_KB_DOC_LIST] = "SELECT id, name, format, sha256, bytes, n_chunks, added_ms, updated_ms"
+                       " FROM kb_documents WHERE tenant = ?1 ORDER BY name LIMIT ?2",
+    [SQ_KB_DOC_GET] = "SELECT id, name, format, sha256, bytes, n_chunks, added_ms, updated_ms,"
+                      " raw_len, data FROM kb_documents WHERE tenant = ?1 AND id = ?2",
+    [SQ_KB_DOC_GET_NAME] = "SELECT id, name, format, sha256, bytes, n_chunks, added_ms,"
+                           " updated_ms, raw_len, data FROM kb_documents"
+                           " WHERE tenant = ?1 AND name = ?2",
+    [SQ_KB_CHUNKS_DELETE] = "DELETE FROM kb_chunks WHERE tenant = ?1 AND doc_id = ?2",
+    [SQ_KB_CHUNK_INSERT] =
+        "INSERT INTO kb_chunks(doc_id, seq, tenant, heading, line_start, line_end, text,"
+        " embedding, embed_model) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [SQ_KB_CHUNKS_READ] =
+        "SELECT c.doc_id, d.name, c.seq, c.heading, c.line_start, c.line_end, c.text,"
+        " c.embedding, c.embed_model FROM kb_chunks c JOIN kb_documents d ON d.id = c.doc_id"
+        " WHERE c.tenant = ?1 AND (?2 = 0 OR c.doc_id = ?2) ORDER BY c.doc_id, c.seq",
+    [SQ_KB_CHUNK_SEQS] = "SELECT seq FROM kb_chunks WHERE tenant = ?1 AND doc_id = ?2 ORDER BY seq",
+    [SQ_KB_VEC_UPDATE] = "UPDATE kb_chunks SET embedding = ?4, embed_model = ?5"
+                         " WHERE tenant = ?1 AND doc_id = ?2 AND seq = ?3",
+    [SQ_LABEL_INSERT] =
+        "INSERT INTO labels(tenant, kind, failure_id, value, target, target_id, signature, note,"
+        " fix_commit, repo, number, labeler, created_ms)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    [SQ_LABEL_LIST] =
+        "SELECT id, kind, failure_id, value, target, target_id, signature, note, fix_commit, repo,"
+        " number, labeler, created_ms FROM labels WHERE tenant = ?1 AND (?2 IS NULL OR kind = ?2)"
+        " AND (?3 = 0 OR failure_id = ?3) AND (?4 IS NULL OR signature = ?4)"
+        " AND (?5 = 0 OR created_ms >= ?5) AND (?6 = 0 OR id < ?6) ORDER BY id DESC LIMIT ?7",
+    [SQ_LABEL_QUEUE] =
+        "SELECT f.id, f.title, f.category, f.confidence, f.margin, f.signature, f.created_ms"
+        " FROM failures f WHERE f.tenant = ?1 AND NOT EXISTS(SELECT 1 FROM labels l"
+        " WHERE l.tenant = f.tenant AND l.failure_id = f.id AND l.kind = 'category')"
+        " ORDER BY f.margin, f.id DESC LIMIT ?2",
+    [SQ_FAILURE_EXISTS] = "SELECT 1 FROM failures WHERE tenant = ?1 AND id = ?2",
+    [SQ_SIG_EXISTS] = "SELECT 1 FROM signatures WHERE tenant = ?1 AND signature = ?2",
+    [SQ_MODEL_NEXT] =
+        "SELECT COALESCE(max(version), 0) + 1 FROM models WHERE tenant = ?1 AND kind = ?2",
+    [SQ_MODEL_RETIRE] = "UPDATE models SET status = 'retired' WHERE tenant = ?1 AND kind = ?2"
+                        " AND status = 'active'",
+    [SQ_MODEL_INSERT] =
+        "INSERT INTO models(tenant, kind, version, status, created_ms, training_hash, metrics,"
+        " reference, reason, n_labels, model) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    [SQ_MODEL_LIST] = "SELECT " MODEL_COLS " FROM models WHERE tenant = ?1"
+                      " AND (?2 IS NULL OR kind = ?2) ORDER BY kind, version DESC LIMIT 200",
+    [SQ_MODEL_GET] = "SELECT " MODEL_COLS ", model FROM models WHERE tenant = ?1 AND kind = ?2"
+                     " AND ((?3 = 0 AND status = 'active') OR version = ?3)"
+                     " ORDER BY version DESC LIMIT 1",
+    [SQ_MODEL_STATUS] =
+        "SELECT status FROM models WHERE tenant = ?1 AND kind = ?2 AND version = ?3",
+    [SQ_MODEL_SET] = "UPDATE models SET status = 'active' WHERE tenant = ?1 AND kind = ?2"
+                     " AND version = ?3",
+    [SQ_NOTICE_PUT] = "INSERT INTO notices(tenant, kind, key, data, created_ms)"
+                      " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(tenant, kind, key) DO NOTHING",
+    [SQ_NOTICE_LIST] = "SELECT id, kind, key, data, created_ms FROM notices WHERE tenant = ?1"
+                       " AND (?2 IS NULL OR kind = ?2) AND created_ms >= ?3"
+                       " ORDER BY id DESC LIMIT 100",
 };
 
 /* ---- Connections, the writer and the reader pool ---------------------------------- */
@@ -1699,6 +1840,9 @@ static void bind_failure(sqlite3_stmt *q, int first, const struct wf_store_failu
     bind_s(q, first + 7, f->report_json && f->report_json[0] ? f->report_json : "{}");
     bind_s(q, first + 8, f->model_version);
     sqlite3_bind_int64(q, first + 9, created_ms);
+    sqlite3_bind_double(q, first + 10, f->margin);
+    sqlite3_bind_int64(q, first + 11, f->log_bytes);
+    sqlite3_bind_int64(q, first + 12, f->key_lines);
 }
 
 static int op_failure_put(struct sq_conn *c, struct sq_op *op)
@@ -1803,6 +1947,14 @@ static int failure_obj(sqlite3_stmt *q, json_t **out)
         rc = jset(o, "created_ms", json_integer(sqlite3_column_int64(q, 9)));
     if (!rc)
         rc = jset(o, "signature_count", json_integer(sqlite3_column_int64(q, 10)));
+    if (!rc)
+        rc = jset(o, "margin", json_real(sqlite3_column_double(q, 11)));
+    if (!rc)
+        rc = jset(o, "log_bytes", json_integer(sqlite3_column_int64(q, 12)));
+    if (!rc)
+        rc = jset(o, "key_lines", json_integer(sqlite3_column_int64(q, 13)));
+    if (!rc)
+        rc = jset(o, "model_version", jstr(col_s(q, 14)));
     if (rc)
         json_decref(o);
     else
@@ -1945,11 +2097,15 @@ static int sq_failure_get(struct wf_store *st, const char *tenant, int64_t id, j
         rc = failure_obj(q, &o);
         if (!rc) {
             build_id = sqlite3_column_int64(q, 1);
-            json_t *report = json_loads(col_s(q, 11), JSON_DECODE_ANY, NULL);
+            json_t *report = json_loads(col_s(q, 15), JSON_DECODE_ANY, NULL);
             rc = jset(o, "report", report ? report : json_null());
         }
-        if (!rc)
-            rc = jset(o, "model_version", jstr(col_s(q, 12)));
+        if (!rc) {
+            json_t *res = sqlite3_column_type(q, 16) == SQLITE_NULL
+                              ? NULL
+                              : json_loads(col_s(q, 16), 0, NULL);
+            rc = jset(o, "resolution", res ? res : json_null());
+        }
     }
     sq_end(q);
     if (!rc && build_id > 0) {
@@ -2034,6 +2190,11 @@ static int sq_signature_list(struct wf_store *st, const char *tenant,
                 arr = json_array();
             }
             rc = jset(o, k ? "branches" : "repos", arr);
+        }
+        if (!rc) {
+            json_t *res =
+                sqlite3_column_type(q, 8) == SQLITE_NULL ? NULL : json_loads(col_s(q, 8), 0, NULL);
+            rc = jset(o, "resolution", res ? res : json_null());
         }
         n++;
     }
@@ -2418,6 +2579,703 @@ out:
     return rc;
 }
 
+/* ---- Knowledge base ------------------------------------------------------------------- */
+
+struct kb_put_arg {
+    const struct wf_store_kb_doc *d;
+    const unsigned char *blob; /* the compressed text */
+    size_t blob_len;
+    int64_t id;
+    int replaced;
+};
+
+static int kb_insert_chunks(struct sq_conn *c, const char *tenant, int64_t doc_id,
+                            const struct wf_store_kb_chunk *chunks, size_t n)
+{
+    int rc = WF_OK;
+    for (size_t i = 0; !rc && i < n; i++) {
+        const struct wf_store_kb_chunk *k = &chunks[i];
+        sqlite3_stmt *q = sq_stmt(c, SQ_KB_CHUNK_INSERT, &rc);
+        if (!q)
+            return rc;
+        sqlite3_bind_int64(q, 1, doc_id);
+        sqlite3_bind_int64(q, 2, k->seq);
+        bind_s(q, 3, tenant);
+        bind_s(q, 4, k->heading);
+        sqlite3_bind_int64(q, 5, k->line_start);
+        sqlite3_bind_int64(q, 6, k->line_end);
+        sqlite3_bind_text64(q, 7, k->text ? k->text : "", k->len, SQLITE_STATIC, SQLITE_UTF8);
+        if (k->vec)
+            sqlite3_bind_blob64(q, 8, k->vec, k->dim * sizeof(float), SQLITE_STATIC);
+        else
+            sqlite3_bind_null(q, 8);
+        bind_s(q, 9, k->vec ? k->embed_model : "");
+        rc = sq_exec_stmt(c, q);
+    }
+    return rc;
+}
+
+static int op_kb_put(struct sq_conn *c, struct sq_op *op)
+{
+    struct kb_put_arg *a = op->arg;
+    const struct wf_store_kb_doc *d = a->d;
+    int64_t now = d->now_ms ? d->now_ms : wf_store_now_ms();
+    int rc = WF_OK;
+    sqlite3_stmt *q = sq_stmt(c, SQ_KB_DOC_FIND, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, d->tenant);
+    bind_s(q, 2, d->name);
+    int src = sqlite3_step(q);
+    int64_t id = src == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    sq_end(q);
+    if (src != SQLITE_ROW && src != SQLITE_DONE)
+        return sq_err(c, src);
+    int existed = id != 0;
+    if (existed) {
+        /* replacing keeps the id (citations and links stay valid) */
+        q = sq_stmt(c, SQ_KB_CHUNKS_DELETE, &rc);
+        if (!q)
+            return rc;
+        bind_s(q, 1, d->tenant);
+        sqlite3_bind_int64(q, 2, id);
+        if ((rc = sq_exec_stmt(c, q)) != WF_OK)
+            return rc;
+        q = sq_stmt(c, SQ_KB_DOC_UPDATE, &rc);
+        if (!q)
+            return rc;
+        bind_s(q, 1, d->tenant);
+        sqlite3_bind_int64(q, 2, id);
+    } else {
+        q = sq_stmt(c, SQ_KB_DOC_INSERT, &rc);
+        if (!q)
+            return rc;
+        bind_s(q, 1, d->tenant);
+        bind_s(q, 2, d->name);
+    }
+    bind_s(q, 3, d->format);
+    bind_s(q, 4, d->sha256);
+    sqlite3_bind_int64(q, 5, d->bytes);
+    sqlite3_bind_int64(q, 6, (sqlite3_int64)d->n_chunks);
+    sqlite3_bind_int64(q, 7, (sqlite3_int64)d->text_len);
+    sqlite3_bind_blob64(q, 8, a->blob, a->blob_len, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 9, now);
+    if ((rc = sq_exec_stmt(c, q)) != WF_OK)
+        return rc;
+    if (!id)
+        id = sqlite3_last_insert_rowid(c->db);
+    rc = kb_insert_chunks(c, d->tenant, id, d->chunks, d->n_chunks);
+    if (!rc) {
+        a->replaced = existed;
+        a->id = id;
+    }
+    return rc;
+}
+
+static int sq_kb_doc_put(struct wf_store *st, const struct wf_store_kb_doc *d, int64_t *id,
+                         int *replaced)
+{
+    struct kb_put_arg a = {d, NULL, 0, 0, 0};
+    unsigned char *blob = NULL;
+    /* compress in the caller's thread: the writer only copies bytes */
+    int rc = wf_store__compress(d->text ? d->text : "", d->text_len, &blob, &a.blob_len);
+    if (rc)
+        return rc;
+    a.blob = blob;
+    rc = sq_submit(be(st), op_kb_put, &a, NULL);
+    wf_free(blob);
+    if (!rc && id)
+        *id = a.id;
+    if (!rc && replaced)
+        *replaced = a.replaced;
+    return rc;
+}
+
+struct kb_del_arg {
+    const char *tenant;
+    int64_t id;
+};
+
+static int op_kb_delete(struct sq_conn *c, struct sq_op *op)
+{
+    const struct kb_del_arg *a = op->arg;
+    int rc = WF_OK;
+    sqlite3_stmt *q = sq_stmt(c, SQ_KB_CHUNKS_DELETE, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, a->tenant);
+    sqlite3_bind_int64(q, 2, a->id);
+    if ((rc = sq_exec_stmt(c, q)) != WF_OK)
+        return rc;
+    q = sq_stmt(c, SQ_KB_DOC_DELETE, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, a->tenant);
+    sqlite3_bind_int64(q, 2, a->id);
+    if ((rc = sq_exec_stmt(c, q)) != WF_OK)
+        return rc;
+    return sqlite3_changes(c->db) == 1 ? WF_OK : WF_ENOENT;
+}
+
+static int sq_kb_doc_delete(struct wf_store *st, const char *tenant, int64_t id)
+{
+    struct kb_del_arg a = {tenant, id};
+    return sq_submit(be(st), op_kb_delete, &a, NULL);
+}
+
+static void bind_kb_list(sqlite3_stmt *q, const void *args)
+{
+    bind_s(q, 1, args);
+    sqlite3_bind_int64(q, 2, WF_STORE_KB_LIST_MAX);
+}
+
+static int sq_kb_doc_list(struct wf_store *st, const char *tenant, json_t **out)
+{
+    static const struct jcol cols[] = {{"id", 'i'},       {"name", 's'},      {"format", 's'},
+                                       {"sha256", 's'},   {"bytes", 'i'},     {"chunks", 'i'},
+                                       {"added_ms", 'i'}, {"updated_ms", 'i'}};
+    json_t *items = NULL;
+    int rc = sq_list(st, SQ_KB_DOC_LIST, bind_kb_list, tenant, cols, 8, &items);
+    if (rc)
+        return rc;
+    *out = json_pack("{s:o}", "documents", items);
+    return *out ? WF_OK : WF_ENOMEM;
+}
+
+static int sq_kb_doc_get(struct wf_store *st, const char *tenant, int64_t id, const char *name,
+                         struct wf_store_kb_info *out, char **text, size_t *text_len)
+{
+    struct sq *s = be(st);
+    struct sq_conn *c;
+    int rc = rd_acquire(s, &c);
+    if (rc)
+        return rc;
+    sqlite3_stmt *q = sq_stmt(c, name ? SQ_KB_DOC_GET_NAME : SQ_KB_DOC_GET, &rc);
+    if (!q)
+        goto out;
+    bind_s(q, 1, tenant);
+    if (name)
+        bind_s(q, 2, name);
+    else
+        sqlite3_bind_int64(q, 2, id);
+    int src = sqlite3_step(q);
+    if (src != SQLITE_ROW) {
+        rc = src == SQLITE_DONE ? WF_ENOENT : sq_err(c, src);
+        goto out;
+    }
+    struct wf_store_kb_info info;
+    memset(&info, 0, sizeof(info));
+    info.id = sqlite3_column_int64(q, 0);
+    wf_store__copy(info.name, sizeof(info.name), col_s(q, 1));
+    wf_store__copy(info.format, sizeof(info.format), col_s(q, 2));
+    wf_store__copy(info.sha256, sizeof(info.sha256), col_s(q, 3));
+    info.bytes = sqlite3_column_int64(q, 4);
+    info.n_chunks = sqlite3_column_int64(q, 5);
+    info.added_ms = sqlite3_column_int64(q, 6);
+    info.updated_ms = sqlite3_column_int64(q, 7);
+    if (text) {
+        sqlite3_int64 raw_len = sqlite3_column_int64(q, 8);
+        const unsigned char *blob = sqlite3_column_blob(q, 9);
+        size_t blob_len = (size_t)sqlite3_column_bytes(q, 9);
+        if (raw_len < 0 || (uint64_t)raw_len > WF_STORE_KB_TEXT_BYTES) {
+            rc = WF_ETOOBIG;
+            goto out;
+        }
+        rc = wf_store__uncompress(blob ? blob : (const unsigned char *)"", blob_len,
+                                  (size_t)raw_len, text);
+        if (rc)
+            goto out;
+        *text_len = (size_t)raw_len;
+    }
+    *out = info;
+out:
+    sq_end(q);
+    rd_release(s, c);
+    return rc;
+}
+
+static int sq_kb_chunks_read(struct wf_store *st, const char *tenant, int64_t doc_id,
+                             wf_store_kb_chunk_fn fn, void *ud)
+{
+    struct sq *s = be(st);
+    struct sq_conn *c;
+    float *vec = NULL;
+    size_t vec_cap = 0;
+    int rc = rd_acquire(s, &c);
+    if (rc)
+        return rc;
+    sqlite3_stmt *q = sq_stmt(c, SQ_KB_CHUNKS_READ, &rc);
+    if (!q)
+        goto out;
+    bind_s(q, 1, tenant);
+    sqlite3_bind_int64(q, 2, doc_id);
+    int src;
+    while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+        struct wf_store_kb_row row;
+        memset(&row, 0, sizeof(row));
+        row.doc_id = sqlite3_column_int64(q, 0);
+        row.doc_name = col_s(q, 1);
+        row.chunk.seq = (uint32_t)sqlite3_column_int64(q, 2);
+        row.chunk.heading = col_s(q, 3);
+        row.chunk.line_start = (uint32_t)sqlite3_column_int64(q, 4);
+        row.chunk.line_end = (uint32_t)sqlite3_column_int64(q, 5);
+        row.chunk.text = col_s(q, 6);
+        row.chunk.len = (size_t)sqlite3_column_bytes(q, 6);
+        const void *blob = sqlite3_column_blob(q, 7);
+        size_t blob_len = (size_t)sqlite3_column_bytes(q, 7);
+        row.chunk.embed_model = col_s(q, 8);
+        if (blob && blob_len && blob_len % sizeof(float) == 0 &&
+            blob_len / sizeof(float) <= WF_STORE_KB_DIM) {
+            /* SQLite's blob pointer has no float alignment guarantee: copy */
+            size_t dim = blob_len / sizeof(float);
+            if ((rc = wf_grow((void **)&vec, &vec_cap, dim, sizeof(float), WF_STORE_KB_DIM)) !=
+                WF_OK)
+                break;
+            memcpy(vec, blob, blob_len);
+            row.chunk.vec = vec;
+            row.chunk.dim = dim;
+        } else if (blob_len) {
+            rc = WF_EFORMAT; /* a vector blob this backend never writes */
+            break;
+        }
+        if ((rc = fn(ud, &row)) != WF_OK)
+            break;
+    }
+    if (!rc && src != SQLITE_DONE)
+        rc = sq_err(c, src);
+out:
+    sq_end(q);
+    rd_release(s, c);
+    wf_free(vec);
+    return rc;
+}
+
+struct kb_vec_arg {
+    const char *tenant;
+    int64_t doc_id;
+    const float *vecs;
+    size_t n, dim;
+    const char *model;
+};
+
+static int op_kb_vectors(struct sq_conn *c, struct sq_op *op)
+{
+    const struct kb_vec_arg *a = op->arg;
+    int rc = WF_OK;
+    uint32_t *seqs = NULL;
+    size_t n = 0, cap = 0;
+    sqlite3_stmt *q = sq_stmt(c, SQ_KB_CHUNK_SEQS, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, a->tenant);
+    sqlite3_bind_int64(q, 2, a->doc_id);
+    int src;
+    while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+        if ((rc = wf_grow((void **)&seqs, &cap, n + 1, sizeof(*seqs), WF_STORE_KB_CHUNKS)) != 0)
+            break;
+        seqs[n++] = (uint32_t)sqlite3_column_int64(q, 0);
+    }
+    if (!rc && src != SQLITE_DONE)
+        rc = sq_err(c, src);
+    sq_end(q);
+    if (!rc) {
+        q = sq_stmt(c, SQ_KB_DOC_GET, &rc);
+        if (q) {
+            bind_s(q, 1, a->tenant);
+            sqlite3_bind_int64(q, 2, a->doc_id);
+            src = sqlite3_step(q);
+            rc = src == SQLITE_ROW ? WF_OK : src == SQLITE_DONE ? WF_ENOENT : sq_err(c, src);
+            sq_end(q);
+        }
+    }
+    if (!rc && n != a->n)
+        rc = WF_ECONFLICT;
+    for (size_t i = 0; !rc && i < n; i++) {
+        q = sq_stmt(c, SQ_KB_VEC_UPDATE, &rc);
+        if (!q)
+            break;
+        bind_s(q, 1, a->tenant);
+        sqlite3_bind_int64(q, 2, a->doc_id);
+        sqlite3_bind_int64(q, 3, seqs[i]);
+        sqlite3_bind_blob64(q, 4, a->vecs + i * a->dim, a->dim * sizeof(float), SQLITE_STATIC);
+        bind_s(q, 5, a->model);
+        rc = sq_exec_stmt(c, q);
+    }
+    wf_free(seqs);
+    return rc;
+}
+
+static int sq_kb_vectors_put(struct wf_store *st, const char *tenant, int64_t doc_id,
+                             const float *vecs, size_t n, size_t dim, const char *embed_model)
+{
+    struct kb_vec_arg a = {tenant, doc_id, vecs, n, dim, embed_model};
+    return sq_submit(be(st), op_kb_vectors, &a, NULL);
+}
+
+/* ---- Feedback labels -------------------------------------------------------------------- */
+
+struct label_arg {
+    const struct wf_store_label *l;
+    int64_t id;
+};
+
+/* WF_OK when statement `stmt` bound with (tenant, key) returns a row, else WF_ENOENT. */
+static int row_exists(struct sq_conn *c, enum sq_stmt stmt, const char *tenant, int64_t id,
+                      const char *key)
+{
+    int rc = WF_OK;
+    sqlite3_stmt *q = sq_stmt(c, stmt, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, tenant);
+    if (key)
+        bind_s(q, 2, key);
+    else
+        sqlite3_bind_int64(q, 2, id);
+    int src = sqlite3_step(q);
+    rc = src == SQLITE_ROW ? WF_OK : src == SQLITE_DONE ? WF_ENOENT : sq_err(c, src);
+    sq_end(q);
+    return rc;
+}
+
+static int op_label_put(struct sq_conn *c, struct sq_op *op)
+{
+    struct label_arg *a = op->arg;
+    const struct wf_store_label *l = a->l;
+    int rc = WF_OK;
+    if (l->failure_id > 0)
+        rc = row_exists(c, SQ_FAILURE_EXISTS, l->tenant, l->failure_id, NULL);
+    else if (strcmp(l->kind, "resolution") == 0)
+        rc = row_exists(c, SQ_SIG_EXISTS, l->tenant, 0, l->signature);
+    if (rc)
+        return rc;
+    sqlite3_stmt *q = sq_stmt(c, SQ_LABEL_INSERT, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, l->tenant);
+    bind_s(q, 2, l->kind);
+    sqlite3_bind_int64(q, 3, l->failure_id);
+    bind_s(q, 4, l->value);
+    bind_s(q, 5, l->target);
+    bind_s(q, 6, l->target_id);
+    bind_s(q, 7, l->signature);
+    bind_s(q, 8, l->note);
+    bind_s(q, 9, l->fix_commit);
+    bind_s(q, 10, l->repo);
+    sqlite3_bind_int64(q, 11, l->number);
+    bind_s(q, 12, l->by);
+    sqlite3_bind_int64(q, 13, l->created_ms ? l->created_ms : wf_store_now_ms());
+    rc = sq_exec_stmt(c, q);
+    if (!rc)
+        a->id = sqlite3_last_insert_rowid(c->db);
+    return rc;
+}
+
+static int sq_label_put(struct wf_store *st, const struct wf_store_label *l, int64_t *id)
+{
+    struct label_arg a = {l, 0};
+    int rc = sq_submit(be(st), op_label_put, &a, NULL);
+    if (!rc && id)
+        *id = a.id;
+    return rc;
+}
+
+struct label_list_args {
+    const char *tenant;
+    const struct wf_store_label_filter *f;
+    int limit;
+};
+
+static void bind_label_list(sqlite3_stmt *q, const void *args)
+{
+    const struct label_list_args *a = args;
+    bind_s(q, 1, a->tenant);
+    bind_opt(q, 2, a->f->kind);
+    sqlite3_bind_int64(q, 3, a->f->failure_id);
+    bind_opt(q, 4, a->f->signature);
+    sqlite3_bind_int64(q, 5, a->f->since_ms);
+    sqlite3_bind_int64(q, 6, a->f->before_id);
+    sqlite3_bind_int(q, 7, a->limit + 1);
+}
+
+static int sq_label_list(struct wf_store *st, const char *tenant,
+                         const struct wf_store_label_filter *f, json_t **out)
+{
+    static const struct jcol cols[] = {{"id", 'i'},        {"kind", 's'},   {"failure_id", 'i'},
+                                       {"value", 's'},     {"target", 's'}, {"target_id", 's'},
+                                       {"signature", 's'}, {"note", 's'},   {"fix_commit", 's'},
+                                       {"repo", 's'},      {"number", 'i'}, {"by", 's'},
+                                       {"created_ms", 'i'}};
+    static const struct wf_store_label_filter none;
+    struct label_list_args a = {tenant, f ? f : &none, 0};
+    a.limit = a.f->limit <= 0                         ? 50
+              : a.f->limit > (int)WF_LIMIT_PAGE_ITEMS ? (int)WF_LIMIT_PAGE_ITEMS
+                                                      : a.f->limit;
+    json_t *items = NULL;
+    int rc = sq_list(st, SQ_LABEL_LIST, bind_label_list, &a, cols, 13, &items);
+    if (rc)
+        return rc;
+    int64_t next = 0;
+    if (json_array_size(items) > (size_t)a.limit) {
+        json_array_remove(items, (size_t)a.limit);
+        next =
+            json_integer_value(json_object_get(json_array_get(items, (size_t)a.limit - 1), "id"));
+    }
+    return page(items, next, out);
+}
+
+struct queue_args {
+    const char *tenant;
+    int limit;
+};
+
+static void bind_queue(sqlite3_stmt *q, const void *args)
+{
+    const struct queue_args *a = args;
+    bind_s(q, 1, a->tenant);
+    sqlite3_bind_int(q, 2, a->limit);
+}
+
+static int sq_label_queue(struct wf_store *st, const char *tenant, int limit, json_t **out)
+{
+    static const struct jcol cols[] = {{"id", 'i'},         {"title", 's'},  {"category", 's'},
+                                       {"confidence", 'r'}, {"margin", 'r'}, {"signature", 's'},
+                                       {"created_ms", 'i'}};
+    struct queue_args a = {tenant, limit};
+    json_t *items = NULL;
+    int rc = sq_list(st, SQ_LABEL_QUEUE, bind_queue, &a, cols, 7, &items);
+    if (rc)
+        return rc;
+    *out = json_pack("{s:o}", "items", items);
+    return *out ? WF_OK : WF_ENOMEM;
+}
+
+/* ---- Model versions ----------------------------------------------------------------------- */
+
+struct model_arg {
+    const struct wf_store_model *m;
+    int64_t version;
+};
+
+static int op_model_put(struct sq_conn *c, struct sq_op *op)
+{
+    struct model_arg *a = op->arg;
+    const struct wf_store_model *m = a->m;
+    int rc = WF_OK;
+    sqlite3_stmt *q = sq_stmt(c, SQ_MODEL_NEXT, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, m->tenant);
+    bind_s(q, 2, m->kind);
+    int src = sqlite3_step(q);
+    int64_t v = src == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    if (src != SQLITE_ROW)
+        rc = sq_err(c, src);
+    sq_end(q);
+    if (rc)
+        return rc;
+    if (strcmp(m->status, "active") == 0) {
+        q = sq_stmt(c, SQ_MODEL_RETIRE, &rc);
+        if (!q)
+            return rc;
+        bind_s(q, 1, m->tenant);
+        bind_s(q, 2, m->kind);
+        rc = sq_exec_stmt(c, q);
+        if (rc)
+            return rc;
+    }
+    q = sq_stmt(c, SQ_MODEL_INSERT, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, m->tenant);
+    bind_s(q, 2, m->kind);
+    sqlite3_bind_int64(q, 3, v);
+    bind_s(q, 4, m->status);
+    sqlite3_bind_int64(q, 5, m->created_ms ? m->created_ms : wf_store_now_ms());
+    bind_s(q, 6, m->training_hash);
+    bind_s(q, 7, m->metrics_json && m->metrics_json[0] ? m->metrics_json : "{}");
+    bind_s(q, 8, m->reference_json && m->reference_json[0] ? m->reference_json : "{}");
+    bind_s(q, 9, m->reason);
+    sqlite3_bind_int64(q, 10, m->n_labels);
+    bind_s(q, 11, m->model_text);
+    rc = sq_exec_stmt(c, q);
+    if (!rc)
+        a->version = v;
+    return rc;
+}
+
+static int sq_model_put(struct wf_store *st, const struct wf_store_model *m, int64_t *version)
+{
+    struct model_arg a = {m, 0};
+    int rc = sq_submit(be(st), op_model_put, &a, NULL);
+    if (!rc)
+        *version = a.version;
+    return rc;
+}
+
+static const struct jcol model_cols[] = {
+    {"kind", 's'},          {"version", 'i'}, {"status", 's'},    {"created_ms", 'i'},
+    {"training_hash", 's'}, {"metrics", 'j'}, {"reference", 'j'}, {"reason", 's'},
+    {"n_labels", 'i'},      {"model", 's'}};
+
+struct model_q_args {
+    const char *tenant, *kind;
+    int64_t version;
+};
+
+static void bind_model_list(sqlite3_stmt *q, const void *args)
+{
+    const struct model_q_args *a = args;
+    bind_s(q, 1, a->tenant);
+    bind_opt(q, 2, a->kind);
+}
+
+static int sq_model_list(struct wf_store *st, const char *tenant, const char *kind, json_t **out)
+{
+    struct model_q_args a = {tenant, kind, 0};
+    json_t *items = NULL;
+    int rc = sq_list(st, SQ_MODEL_LIST, bind_model_list, &a, model_cols, 9, &items);
+    if (rc)
+        return rc;
+    *out = json_pack("{s:o}", "items", items);
+    return *out ? WF_OK : WF_ENOMEM;
+}
+
+static void bind_model_get(sqlite3_stmt *q, const void *args)
+{
+    const struct model_q_args *a = args;
+    bind_s(q, 1, a->tenant);
+    bind_s(q, 2, a->kind);
+    sqlite3_bind_int64(q, 3, a->version);
+}
+
+static int sq_model_get(struct wf_store *st, const char *tenant, const char *kind, int64_t version,
+                        json_t **out)
+{
+    struct model_q_args a = {tenant, kind, version};
+    json_t *items = NULL;
+    int rc = sq_list(st, SQ_MODEL_GET, bind_model_get, &a, model_cols, 10, &items);
+    if (rc)
+        return rc;
+    if (json_array_size(items) == 0) {
+        json_decref(items);
+        return WF_ENOENT;
+    }
+    *out = json_incref(json_array_get(items, 0));
+    json_decref(items);
+    return WF_OK;
+}
+
+struct activate_arg {
+    const char *tenant, *kind;
+    int64_t version;
+};
+
+static int op_model_activate(struct sq_conn *c, struct sq_op *op)
+{
+    struct activate_arg *a = op->arg;
+    int rc = WF_OK;
+    sqlite3_stmt *q = sq_stmt(c, SQ_MODEL_STATUS, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, a->tenant);
+    bind_s(q, 2, a->kind);
+    sqlite3_bind_int64(q, 3, a->version);
+    int src = sqlite3_step(q);
+    if (src == SQLITE_ROW)
+        rc = strcmp(col_s(q, 0), "rejected") == 0 ? WF_ECONFLICT : WF_OK;
+    else
+        rc = src == SQLITE_DONE ? WF_ENOENT : sq_err(c, src);
+    sq_end(q);
+    if (rc)
+        return rc;
+    q = sq_stmt(c, SQ_MODEL_RETIRE, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, a->tenant);
+    bind_s(q, 2, a->kind);
+    rc = sq_exec_stmt(c, q);
+    if (rc)
+        return rc;
+    q = sq_stmt(c, SQ_MODEL_SET, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, a->tenant);
+    bind_s(q, 2, a->kind);
+    sqlite3_bind_int64(q, 3, a->version);
+    return sq_exec_stmt(c, q);
+}
+
+static int sq_model_activate(struct wf_store *st, const char *tenant, const char *kind,
+                             int64_t version)
+{
+    struct activate_arg a = {tenant, kind, version};
+    return sq_submit(be(st), op_model_activate, &a, NULL);
+}
+
+/* ---- Notices ------------------------------------------------------------------------------ */
+
+struct notice_arg {
+    const char *tenant, *kind, *key, *data;
+    int64_t created_ms;
+    int created;
+};
+
+static int op_notice_put(struct sq_conn *c, struct sq_op *op)
+{
+    struct notice_arg *a = op->arg;
+    int rc = WF_OK;
+    sqlite3_stmt *q = sq_stmt(c, SQ_NOTICE_PUT, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, a->tenant);
+    bind_s(q, 2, a->kind);
+    bind_s(q, 3, a->key);
+    bind_s(q, 4, a->data);
+    sqlite3_bind_int64(q, 5, a->created_ms);
+    rc = sq_exec_stmt(c, q);
+    if (!rc)
+        a->created = sqlite3_changes(c->db) > 0;
+    return rc;
+}
+
+static int sq_notice_put(struct wf_store *st, const char *tenant, const char *kind, const char *key,
+                         const char *data_json, int64_t created_ms, int *created)
+{
+    struct notice_arg a = {tenant, kind, key, data_json, created_ms, 0};
+    int rc = sq_submit(be(st), op_notice_put, &a, NULL);
+    if (!rc)
+        *created = a.created;
+    return rc;
+}
+
+struct notice_list_args {
+    const char *tenant, *kind;
+    int64_t since_ms;
+};
+
+static void bind_notice_list(sqlite3_stmt *q, const void *args)
+{
+    const struct notice_list_args *a = args;
+    bind_s(q, 1, a->tenant);
+    bind_opt(q, 2, a->kind);
+    sqlite3_bind_int64(q, 3, a->since_ms);
+}
+
+static int sq_notice_list(struct wf_store *st, const char *tenant, const char *kind,
+                          int64_t since_ms, json_t **out)
+{
+    static const struct jcol cols[] = {
+        {"id", 'i'}, {"kind", 's'}, {"key", 's'}, {"data", 'j'}, {"created_ms", 'i'}};
+    struct notice_list_args a = {tenant, kind, since_ms};
+    json_t *items = NULL;
+    int rc = sq_list(st, SQ_NOTICE_LIST, bind_notice_list, &a, cols, 5, &items);
+    if (rc)
+        return rc;
+    *out = json_pack("{s:o}", "items", items);
+    return *out ? WF_OK : WF_ENOMEM;
+}
+
 const struct wf_store_ops wf_store__sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -2453,4 +3311,19 @@ const struct wf_store_ops wf_store__sqlite_ops = {
     .job_counts = sq_job_counts,
     .job_dead_list = sq_job_dead_list,
     .events_read = sq_events_read,
+    .kb_doc_put = sq_kb_doc_put,
+    .kb_doc_delete = sq_kb_doc_delete,
+    .kb_doc_list = sq_kb_doc_list,
+    .kb_doc_get = sq_kb_doc_get,
+    .kb_chunks_read = sq_kb_chunks_read,
+    .kb_vectors_put = sq_kb_vectors_put,
+    .label_put = sq_label_put,
+    .label_list = sq_label_list,
+    .label_queue = sq_label_queue,
+    .model_put = sq_model_put,
+    .model_list = sq_model_list,
+    .model_get = sq_model_get,
+    .model_activate = sq_model_activate,
+    .notice_put = sq_notice_put,
+    .notice_list = sq_notice_list,
 };
