@@ -56,6 +56,22 @@ int wf_queue_new(struct wf_store *st, const struct wf_queue_opts *opts, struct w
         q->o.backoff_max_ms = 300000;
     q->ops = &wf_queue__store_ops;
     q->st = st;
+    const char *url = opts && opts->url ? opts->url : "";
+    q->o.url = NULL; /* borrowed only for the call */
+    if (strncmp(url, "redis://", 8) == 0) {
+        struct wf_queue_redis_url u;
+        int rc = wf_queue_redis_url_parse(url, strlen(url), &u, NULL);
+        if (rc == WF_OK)
+            rc = wf_queue__redis_init(q, &u);
+        memset(&u, 0, sizeof u);
+        if (rc) {
+            wf_free(q);
+            return rc;
+        }
+    } else if (url[0] && strcmp(url, "store") != 0) {
+        wf_free(q);
+        return WF_EINVAL;
+    }
     if (getrandom(&q->rng, sizeof(q->rng), 0) != (ssize_t)sizeof(q->rng))
         q->rng = wf_now_ns();
     q->rng |= 1; /* xorshift must not start at 0 */
@@ -82,6 +98,8 @@ void wf_queue_free(struct wf_queue *q)
     pthread_mutex_unlock(&q->mu);
     pthread_cond_destroy(&q->cv);
     pthread_mutex_destroy(&q->mu);
+    if (q->ops->free)
+        q->ops->free(q);
     wf_free(q);
 }
 
@@ -110,6 +128,8 @@ int wf_queue_wait(struct wf_queue *q, int timeout_ms)
     clock_gettime(CLOCK_MONOTONIC, &dl);
     if (timeout_ms < 0)
         timeout_ms = 0;
+    if (q->poll_ms > 0 && timeout_ms > q->poll_ms)
+        timeout_ms = q->poll_ms;
     dl.tv_sec += timeout_ms / 1000;
     dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
     if (dl.tv_nsec >= 1000000000L) {
@@ -172,4 +192,46 @@ int wf_queue_fail(struct wf_queue *q, const struct wf_store_job *job, const char
     if (rc == WF_OK && dead)
         *dead = is_dead;
     return rc;
+}
+
+const char *wf_queue_backend(const struct wf_queue *q)
+{
+    return q ? q->ops->name : "";
+}
+
+int wf_queue_counts(struct wf_queue *q, struct wf_queue_counts *out)
+{
+    if (!q || !out)
+        return WF_EINVAL;
+    struct wf_queue_counts c = {0, 0, 0};
+    int rc = q->ops->counts(q, &c);
+    if (rc == WF_OK)
+        *out = c;
+    return rc;
+}
+
+int wf_queue_dead_list(struct wf_queue *q, const char *tenant, json_t **out)
+{
+    if (!q || !tenant || !out)
+        return WF_EINVAL;
+    return q->ops->dead_list(q, tenant, out);
+}
+
+int wf_queue_ping(struct wf_queue *q)
+{
+    if (!q)
+        return WF_EINVAL;
+    return q->ops->ping(q);
+}
+
+int wf_queue_relay(struct wf_queue *q, int max, int *moved)
+{
+    if (!q || max <= 0)
+        return WF_EINVAL;
+    if (!q->ops->relay) {
+        if (moved)
+            *moved = 0;
+        return WF_OK;
+    }
+    return q->ops->relay(q, max, moved);
 }

@@ -35,6 +35,28 @@ static int st_dead(struct wf_queue *q, const struct wf_store_job *job, const cha
     return wf_store_job_dead(q->st, job->id, job->lease_token, error);
 }
 
+static int st_counts(struct wf_queue *q, struct wf_queue_counts *out)
+{
+    struct wf_store_job_counts c;
+    int rc = wf_store_job_counts(q->st, &c);
+    if (rc)
+        return rc;
+    out->ready = c.ready;
+    out->leased = c.leased;
+    out->dead = c.dead;
+    return WF_OK;
+}
+
+static int st_dead_list(struct wf_queue *q, const char *tenant, json_t **out)
+{
+    return wf_store_job_dead_list(q->st, tenant, out);
+}
+
+static int st_ping(struct wf_queue *q)
+{
+    return wf_store_ping(q->st);
+}
+
 const struct wf_queue_ops wf_queue__store_ops = {
     .name = "store",
     .push = st_push,
@@ -42,4 +64,7 @@ const struct wf_queue_ops wf_queue__store_ops = {
     .ack = st_ack,
     .retry = st_retry,
     .dead = st_dead,
+    .counts = st_counts,
+    .dead_list = st_dead_list,
+    .ping = st_ping,
 };

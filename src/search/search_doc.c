@@ -100,6 +100,9 @@ int wf_search__doc_add(struct wf_search__doc *d, enum wf_search__block_kind kind
     size_t off = d->text.len;
     if ((rc = wf_buf_append(&d->text, text, len)))
         return rc;
+    /* chunks are C strings for their users: a NUL byte becomes a space */
+    for (char *p = d->text.p + off; (p = memchr(p, 0, (size_t)(d->text.p + off + len - p)));)
+        *p++ = ' ';
     d->blocks[d->n++] = (struct wf_search__block){
         kind, level, line_start, line_end < line_start ? line_start : line_end, off, len};
     return WF_OK;

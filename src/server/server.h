@@ -52,6 +52,9 @@ struct wf_server_config {
     double drift_threshold;    /* PSI above which a model_drift warning is raised */
     long drift_window_days;    /* incoming failures compared with the training set */
     long drift_min_samples;    /* fewer failures never count as drift */
+    char queue[1024];          /* "store" (default) or redis://[[user]:password@]host[:port][/db] */
+    char limits[1024];         /* "" = shared through the queue's Redis when there is one,
+                                  "local", or a redis:// URL */
 };
 
 /* Fills the defaults. */

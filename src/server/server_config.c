@@ -34,6 +34,8 @@ struct key {
 static const struct key keys[] = {
     {"listen",              S(listen),        "127.0.0.1:8080", 0, 0, "address to listen on (HOST:PORT; port 0 picks a free one)"},
     {"store",               S(store),         "sqlite:./data/workflowai.db", 0, 0, "store URL (sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB?pool=N)"},
+    {"queue",               S(queue),         "store",          0, 0, "job queue: store (jobs in the store) or redis://[[user]:password@]host[:port][/db] (Redis Streams shared by every instance; docs/deploy.md)"},
+    {"limits",              S(limits),        "",               0, 0, "rate-limit buckets: local, or redis://... to share them between instances (empty: the --queue Redis when there is one, else local)"},
     {"port-file",           S(port_file),     "",               0, 0, "write the bound port to this file once listening"},
     {"jwt-secret",          S(jwt_secret),    "",               0, 0, "HS256 secret for JWT bearer tokens (empty: JWTs refused)"},
     {"redact-config",       S(redact_config), "",               0, 0, "redaction config file (docs/internals/redact.md)"},

@@ -75,6 +75,14 @@ void wf_server__limiter_free(struct wf_server__limiter *l);
  * limited, with *retry_after_s (>= 1) the whole seconds until a token. */
 int wf_server__limiter_take(struct wf_server__limiter *l, const char *key, uint64_t now_ns,
                             int *retry_after_s);
+/* Shares the buckets through Redis (an atomic Lua script per take, keyed
+ * "wf:rl:<key>", on Redis's clock), so every instance pointing at the same
+ * Redis draws from one bucket per key. When Redis cannot be reached a take
+ * falls back to this limiter's own bucket (fail-open to local limits) and
+ * counts an error. Call before the limiter is used; borrows url. */
+int wf_server__limiter_share(struct wf_server__limiter *l, const struct wf_queue_redis_url *url);
+/* Takes that fell back to the local bucket since the limiter was made. */
+uint64_t wf_server__limiter_shared_errors(struct wf_server__limiter *l);
 
 /* ---- Metrics (Prometheus text exposition 0.0.4) --------------------------------- */
 
@@ -147,7 +155,11 @@ struct wf_server__ctx {
     size_t n_workers;
     struct wf_server__models *models; /* tenants' active models, retrain scheduler */
     int64_t retrain_interval_ms;      /* 0 = no scheduled retraining */
-    _Atomic int stopping;             /* set once on shutdown */
+    pthread_t relay;                  /* outbox relay (Redis queue only) */
+    int relay_started;
+    _Atomic uint64_t limit_errors_logged; /* shared-limit errors already warned about */
+    _Atomic uint64_t limit_warn_ms;       /* wf_now_ms() of the last such warning */
+    _Atomic int stopping;                 /* set once on shutdown */
 };
 
 /* Borrows a redactor from the pool (or makes one); give it back with

@@ -6,6 +6,9 @@
  * guards everything; a take is a hash, a short chain walk and a few float
  * operations, so the critical section stays tiny. Time comes from the
  * caller (monotonic nanoseconds), which keeps the tests deterministic.
+ * Shared mode keeps the same bucket arithmetic in Redis (a Lua script on
+ * Redis's clock) so several instances draw from one bucket per key; the
+ * local table stays as the fallback while Redis is unreachable.
  */
 #include "server/server_int.h"
 
@@ -41,7 +44,39 @@ struct wf_server__limiter {
     struct bucket **slots;              /* owned, chains of buckets */
     struct bucket *lru_head, *lru_tail; /* most / least recently used */
     uint64_t seed;                      /* random per limiter: chains cannot be aimed at */
+    struct wf_queue_redis *shared;      /* owned; NULL: local buckets only */
+    _Atomic uint64_t shared_errors;     /* takes that fell back to the local bucket */
 };
+
+/* KEYS: bucket. ARGV: rate per second, burst, ttl ms. The same refill and
+ * take as wf_server__limiter_take, in microseconds of Redis's clock (so
+ * instances with skewed clocks agree). Returns {allowed, retry_after_s}. */
+static const char BUCKET_LUA[] =
+    "local rate = tonumber(ARGV[1])\n"
+    "local burst = tonumber(ARGV[2])\n"
+    "local t = redis.call('TIME')\n"
+    "local now = tonumber(t[1]) * 1000000 + tonumber(t[2])\n"
+    "local b = redis.call('HMGET', KEYS[1], 'tokens', 'ts')\n"
+    "local tokens = tonumber(b[1])\n"
+    "local ts = tonumber(b[2])\n"
+    "if not tokens or not ts then tokens = burst; ts = now end\n"
+    "if now > ts then\n"
+    "  tokens = math.min(burst, tokens + (now - ts) / 1e6 * rate)\n"
+    "  ts = now\n"
+    "end\n"
+    "local allowed = 0\n"
+    "local retry = 0\n"
+    "if tokens >= 1 then\n"
+    "  tokens = tokens - 1\n"
+    "  allowed = 1\n"
+    "else\n"
+    "  retry = math.ceil((1 - tokens) / rate - 1e-9)\n"
+    "  if retry < 1 then retry = 1 end\n"
+    "end\n"
+    "redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens),\n"
+    "  'ts', string.format('%.17g', ts))\n"
+    "redis.call('PEXPIRE', KEYS[1], ARGV[3])\n"
+    "return {allowed, math.min(retry, 2147483647)}\n";
 
 int wf_server__limiter_new(double rate_per_s, double burst, size_t max_keys,
                            struct wf_server__limiter **out)
@@ -100,8 +135,44 @@ void wf_server__limiter_free(struct wf_server__limiter *l)
         b = next;
     }
     wf_free(l->slots);
+    wf_queue_redis_free(l->shared);
     pthread_mutex_destroy(&l->mu);
     wf_free(l);
+}
+
+int wf_server__limiter_share(struct wf_server__limiter *l, const struct wf_queue_redis_url *url)
+{
+    if (!l || !url || l->shared)
+        return WF_EINVAL;
+    return wf_queue_redis_new(url, &l->shared);
+}
+
+uint64_t wf_server__limiter_shared_errors(struct wf_server__limiter *l)
+{
+    return l ? l->shared_errors : 0;
+}
+
+/* 1 allowed, 0 limited, -1 when Redis did not answer. */
+static int take_shared(struct wf_server__limiter *l, const char *key, size_t len,
+                       int *retry_after_s)
+{
+    char k[16 + LIMIT_KEY_BYTES], rate[32], burst[32], ttl[24];
+    int kn = snprintf(k, sizeof k, "wf:rl:%.*s", (int)len, key);
+    snprintf(rate, sizeof rate, "%.17g", l->rate);
+    snprintf(burst, sizeof burst, "%.17g", l->burst);
+    /* an idle bucket is full again after burst / rate: then it can go */
+    double ttl_ms = ceil(l->burst / l->rate * 1000) + 1000;
+    snprintf(ttl, sizeof ttl, "%lld", (long long)(ttl_ms < 86400000 ? ttl_ms : 86400000));
+    const char *argv[] = {k, rate, burst, ttl};
+    size_t lens[] = {(size_t)kn, strlen(rate), strlen(burst), strlen(ttl)};
+    int64_t v[2];
+    size_t n = 0;
+    if (wf_queue_redis_eval_ints(l->shared, BUCKET_LUA, 1, 4, argv, lens, v, 2, &n) != WF_OK ||
+        n != 2)
+        return -1;
+    if (!v[0] && retry_after_s)
+        *retry_after_s = v[1] < 1 ? 1 : v[1] > INT_MAX ? INT_MAX : (int)v[1];
+    return v[0] ? 1 : 0;
 }
 
 static void lru_unlink(struct wf_server__limiter *l, struct bucket *b)
@@ -191,6 +262,12 @@ int wf_server__limiter_take(struct wf_server__limiter *l, const char *key, uint6
     /* keys are ids capped at WF_LIMIT_ID_BYTES; a longer one is limited on
      * its first 127 bytes rather than refused */
     size_t len = strnlen(key, LIMIT_KEY_BYTES - 1);
+    if (l->shared) {
+        int r = take_shared(l, key, len, retry_after_s);
+        if (r >= 0)
+            return r;
+        l->shared_errors++; /* fail open to this instance's own bucket */
+    }
     uint64_t h = wf_hash64(key, len, l->seed);
     int allowed = 1;
     double wait_s = 0;

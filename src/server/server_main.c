@@ -162,10 +162,31 @@ int wf_server_run(const struct wf_server_config *cfg)
         t.created_ms = wf_store_now_ms();
         wf_store_tenant_put(c.store, &t);
     }
+    /* the Redis URLs are checked here for a precise message (never echoing them: they may
+     * hold a password) */
+    struct wf_queue_redis_url qu, lu;
+    int queue_redis = strncmp(cfg->queue, "redis://", 8) == 0;
+    const char *limits = cfg->limits[0] ? cfg->limits : queue_redis ? cfg->queue : "local";
+    int limits_redis = strncmp(limits, "redis://", 8) == 0;
+    wf_buf_reset(&err);
+    if ((!queue_redis && strcmp(cfg->queue, "store") != 0) ||
+        (queue_redis && wf_queue_redis_url_parse(cfg->queue, strlen(cfg->queue), &qu, &err))) {
+        fprintf(stderr, "workflowai: serve: --queue: %s\n",
+                err.p ? err.p : "expected store or redis://...");
+        goto out;
+    }
+    if ((!limits_redis && strcmp(limits, "local") != 0) ||
+        (limits_redis && wf_queue_redis_url_parse(limits, strlen(limits), &lu, &err))) {
+        fprintf(stderr, "workflowai: serve: --limits: %s\n",
+                err.p ? err.p : "expected local or redis://...");
+        goto out;
+    }
     struct wf_queue_opts qo = {(int)cfg->max_attempts, (int)cfg->lease_ms, (int)cfg->backoff_ms,
-                               300000};
+                               300000, cfg->queue};
     if (wf_queue_new(c.store, &qo, &c.queue) != WF_OK ||
         wf_server__limiter_new(cfg->rate_limit, cfg->rate_burst, 100000, &c.limiter) != WF_OK ||
+        (limits_redis && cfg->rate_limit > 0 &&
+         wf_server__limiter_share(c.limiter, &lu) != WF_OK) ||
         wf_server__metrics_new(&c.metrics) != WF_OK || wf_server__models_new(&c.models) != WF_OK ||
         wf_risk_default_model(&c.risk_model) != WF_OK) {
         fprintf(stderr, "workflowai: serve: out of memory\n");
@@ -219,9 +240,10 @@ int wf_server_run(const struct wf_server_config *cfg)
         goto out;
     }
     wf_server__log(&c, WF_LOG_INFO, "listening",
-                   json_pack("{s:s,s:i,s:s,s:s,s:i}", "host", host, "port", bound, "store",
-                             wf_store_backend(c.store), "version", WF_VERSION, "workers",
-                             (int)cfg->workers));
+                   json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:i}", "host", host, "port", bound, "store",
+                             wf_store_backend(c.store), "queue", wf_queue_backend(c.queue),
+                             "limits", limits_redis ? "redis" : "local", "version", WF_VERSION,
+                             "workers", (int)cfg->workers));
     rc = wf_http_server_run(c.http);
     status = rc == WF_OK ? 0 : 1;
     wf_server__log(&c, WF_LOG_INFO, "stopped", NULL);

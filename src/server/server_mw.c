@@ -184,7 +184,17 @@ int wf_server__before(struct wf_http_req *req, struct wf_http_resp *resp, int is
                  (int)(sizeof req->principal - 5), cl.sub[0] ? cl.sub : "-");
     }
     int retry = 0;
-    if (!wf_server__limiter_take(c->limiter, req->principal, wf_now_ns(), &retry)) {
+    int allowed = wf_server__limiter_take(c->limiter, req->principal, wf_now_ns(), &retry);
+    uint64_t errs = wf_server__limiter_shared_errors(c->limiter);
+    if (errs != c->limit_errors_logged && wf_now_ms() - c->limit_warn_ms >= 10000) {
+        /* at most one warning per 10 s while Redis is away */
+        c->limit_warn_ms = wf_now_ms();
+        c->limit_errors_logged = errs;
+        wf_server__log(
+            c, WF_LOG_WARN, "rate_limit_local_fallback",
+            json_pack("{s:s,s:I}", "reason", "redis unavailable", "errors", (json_int_t)errs));
+    }
+    if (!allowed) {
         char v[32];
         snprintf(v, sizeof v, "%d", retry);
         wf_http_resp_error(resp, req, 429, "rate_limited",

@@ -160,10 +160,10 @@ void wf_server__h_jobs(struct wf_http_req *req, struct wf_http_resp *resp, void 
     /* queue depth across tenants is in /metrics; a tenant sees its own dead letters */
     struct wf_server__ctx *c = ud;
     json_t *dead = NULL;
-    int rc = wf_store_job_dead_list(c->store, req->tenant, &dead);
+    int rc = wf_queue_dead_list(c->queue, req->tenant, &dead);
     if (rc != WF_OK) {
         json_decref(dead);
-        wf_http_resp_error(resp, req, 503, "store_failed", "%s", wf_strerror(rc));
+        wf_http_resp_error(resp, req, 503, "queue_failed", "%s", wf_strerror(rc));
         return;
     }
     wf_server__reply_json(resp, 200, json_pack("{s:o}", "dead_jobs", dead));

@@ -75,15 +75,20 @@ void wf_server__h_ready(struct wf_http_req *req, struct wf_http_resp *resp, void
         wf_http_resp_error(resp, req, 503, "store_unavailable", "store: %s", wf_strerror(rc));
         return;
     }
-    wf_http_resp_printf(resp, 200, "{\"status\":\"ready\",\"store\":\"%s\"}",
-                        wf_store_backend(c->store));
+    rc = wf_queue_ping(c->queue);
+    if (rc != WF_OK) {
+        wf_http_resp_error(resp, req, 503, "queue_unavailable", "queue: %s", wf_strerror(rc));
+        return;
+    }
+    wf_http_resp_printf(resp, 200, "{\"status\":\"ready\",\"store\":\"%s\",\"queue\":\"%s\"}",
+                        wf_store_backend(c->store), wf_queue_backend(c->queue));
 }
 
 void wf_server__h_metrics(struct wf_http_req *req, struct wf_http_resp *resp, void *ud)
 {
     struct wf_server__ctx *c = ud;
-    struct wf_store_job_counts jc;
-    if (wf_store_job_counts(c->store, &jc) == WF_OK) {
+    struct wf_queue_counts jc;
+    if (wf_queue_counts(c->queue, &jc) == WF_OK) {
         wf_server__metrics_gauge(c->metrics, "workflowai_queue_depth", "state", "ready",
                                  (double)jc.ready);
         wf_server__metrics_gauge(c->metrics, "workflowai_queue_depth", "state", "leased",
@@ -97,6 +102,8 @@ void wf_server__h_metrics(struct wf_http_req *req, struct wf_http_resp *resp, vo
                                    ss.commits);
     wf_server__metrics_count_total(c->metrics, "workflowai_store_writes_total", NULL, NULL,
                                    ss.writes);
+    wf_server__metrics_count_total(c->metrics, "workflowai_rate_limit_shared_errors_total", NULL,
+                                   NULL, wf_server__limiter_shared_errors(c->limiter));
     wf_server__dora_gauges(c);
     wf_server__model_gauges(c);
     resp->content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -5,7 +5,8 @@
  * token is configured), store the failure, ack. Errors are retried with
  * backoff by the queue and dead-lettered after the last attempt; a job
  * whose build has no log and no way to get one ends quietly (a later log
- * upload enqueues it again).
+ * upload enqueues it again). With the Redis queue one more thread, the
+ * relay, moves jobs from the store's outbox onto the stream.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,10 @@ int wf_server__triage_build(struct wf_server__ctx *c, const char *tenant, int64_
     memset(&o, 0, sizeof o);
     o.redact = &c->redact_cfg.opts;
     o.model = wf_server__held_model(held);
+    /* references: runbooks, and past failures (this one is stored after) */
+    struct wf_kb_refs refs = {c->kb, c->store, tenant};
+    o.references = wf_kb_triage_refs;
+    o.references_ud = &refs;
     uint64_t t0 = wf_now_ns();
     rc = wf_triage_buffer(&o, text, len, NULL, 0, &r);
     if (rc)
@@ -274,8 +279,8 @@ int wf_server__review_pr(struct wf_server__ctx *c, const char *tenant, const cha
         rc = wf_buf_puts(&report, ",\"review\":");
     if (!rc)
         rc = wf_review_write(&res, WF_REVIEW_FMT_JSON, &report);
-    if (!rc)
-        rc = wf_buf_putc(&report, '}');
+    if (!rc) /* the model that scored the risk, as GET /v1/models names it */
+        rc = wf_buf_appendf(&report, ",\"model_version\":\"%s\"}", wf_learn_bundled_risk_version());
     if (rc)
         goto out;
     struct wf_buf perr;
@@ -364,9 +369,53 @@ static void *worker_main(void *ud)
     return NULL;
 }
 
+#define RELAY_BATCH 64
+#define RELAY_BACKOFF_MAX_MS 5000
+
+/* Moves outbox rows to Redis as soon as ingest notifies, and every poll
+ * interval anyway (rows written by another instance whose relay died, rows
+ * whose move was interrupted, a Redis that came back). */
+static void *relay_main(void *ud)
+{
+    struct wf_server__ctx *c = ud;
+    int backoff_ms = 0;
+    while (!c->stopping) {
+        int moved = 0;
+        int rc = wf_queue_relay(c->queue, RELAY_BATCH, &moved);
+        if (moved) {
+            wf_server__metrics_count(c->metrics, "workflowai_queue_relayed_total", NULL, NULL,
+                                     (uint64_t)moved);
+            wf_queue_notify(c->queue); /* local workers pick the jobs up at once */
+        }
+        if (rc != WF_OK) {
+            wf_server__metrics_count(c->metrics, "workflowai_queue_relay_errors_total", NULL, NULL,
+                                     1);
+            if (!backoff_ms)
+                wf_server__log(c, WF_LOG_WARN, "queue_relay_failed",
+                               json_pack("{s:s}", "error", wf_strerror(rc)));
+            backoff_ms = backoff_ms ? backoff_ms * 2 : 100;
+            if (backoff_ms > RELAY_BACKOFF_MAX_MS)
+                backoff_ms = RELAY_BACKOFF_MAX_MS;
+            for (int waited = 0; waited < backoff_ms && !c->stopping; waited += 100)
+                wf_queue_wait(c->queue, 100);
+            continue;
+        }
+        backoff_ms = 0;
+        if (moved < RELAY_BATCH)
+            wf_queue_wait(c->queue, 1000);
+    }
+    return NULL;
+}
+
 int wf_server__workers_start(struct wf_server__ctx *c)
 {
     size_t n = (size_t)c->cfg->workers;
+    if (strcmp(wf_queue_backend(c->queue), "redis") == 0) {
+        /* the relay runs even with no workers: other instances work the jobs */
+        if (pthread_create(&c->relay, NULL, relay_main, c) != 0)
+            return WF_EIO;
+        c->relay_started = 1;
+    }
     if (n == 0)
         return WF_OK;
     c->workers = wf_calloc(n, sizeof *c->workers);
@@ -388,6 +437,10 @@ void wf_server__workers_stop(struct wf_server__ctx *c)
     wf_queue_notify(c->queue);
     for (size_t i = 0; i < c->n_workers; i++)
         pthread_join(c->workers[i], NULL);
+    if (c->relay_started) {
+        pthread_join(c->relay, NULL);
+        c->relay_started = 0;
+    }
     wf_free(c->workers);
     c->workers = NULL;
     c->n_workers = 0;

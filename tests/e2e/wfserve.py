@@ -173,3 +173,60 @@ def wait_for(fn, timeout=20, step=0.1):
             return v
         time.sleep(step)
     return None
+
+
+def jwt_hs256(secret, claims):
+    """A compact HS256 JWT (what `workflowai token` signs)."""
+    import base64
+
+    def b64(b):
+        return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    body = b64(json.dumps(claims).encode())
+    sig = hmac.new(secret.encode(), (head + "." + body).encode(), hashlib.sha256).digest()
+    return head + "." + body + "." + b64(sig)
+
+
+def redis_cmd(url, *args, timeout=5):
+    """One command to the Redis at url (redis://host:port[/db]) over RESP;
+    returns the decoded reply (bytes, int, list, None) or raises on an error."""
+    rest = url[len("redis://"):]
+    hostport, _, db = rest.partition("/")
+    host, _, port = hostport.rpartition(":")
+    s = socket.create_connection((host, int(port)), timeout=timeout)
+    f = s.makefile("rb")
+
+    def send(*a):
+        out = b"*%d\r\n" % len(a)
+        for x in a:
+            x = x if isinstance(x, bytes) else str(x).encode()
+            out += b"$%d\r\n%s\r\n" % (len(x), x)
+        s.sendall(out)
+        return read()
+
+    def read():
+        line = f.readline().rstrip(b"\r\n")
+        t, v = line[:1], line[1:]
+        if t == b"+":
+            return v
+        if t == b"-":
+            raise RuntimeError("redis: " + v.decode())
+        if t == b":":
+            return int(v)
+        if t == b"$":
+            n = int(v)
+            if n < 0:
+                return None
+            data = f.read(n + 2)[:-2]
+            return data
+        if t == b"*":
+            n = int(v)
+            return None if n < 0 else [read() for _ in range(n)]
+        raise RuntimeError("redis: bad reply %r" % line)
+    try:
+        if db:
+            send("SELECT", db)
+        return send(*args)
+    finally:
+        f.close()
+        s.close()

@@ -23,7 +23,7 @@
 static void test_backoff(void **state)
 {
     (void)state;
-    struct wf_queue_opts o = {5, 1000, 1000, 300000};
+    struct wf_queue_opts o = {5, 1000, 1000, 300000, NULL};
     assert_int_equal(wf_queue_backoff_ms(&o, 0), 1000);
     assert_int_equal(wf_queue_backoff_ms(&o, 1), 1000);
     assert_int_equal(wf_queue_backoff_ms(&o, 2), 2000);
@@ -31,7 +31,7 @@ static void test_backoff(void **state)
     assert_int_equal(wf_queue_backoff_ms(&o, 9), 256000);
     assert_int_equal(wf_queue_backoff_ms(&o, 10), 300000);
     assert_int_equal(wf_queue_backoff_ms(&o, 1000000), 300000);
-    struct wf_queue_opts small = {5, 1000, 7, 20};
+    struct wf_queue_opts small = {5, 1000, 7, 20, NULL};
     assert_int_equal(wf_queue_backoff_ms(&small, 1), 7);
     assert_int_equal(wf_queue_backoff_ms(&small, 2), 14);
     assert_int_equal(wf_queue_backoff_ms(&small, 3), 20);
@@ -67,7 +67,7 @@ static void test_retry_then_dead_letter(void **state)
     struct tdir d;
     tdir_new(&d);
     struct wf_store *st = open_in(&d);
-    struct wf_queue_opts o = {3, 60000, 1000, 300000};
+    struct wf_queue_opts o = {3, 60000, 1000, 300000, NULL};
     struct wf_queue *q = NULL;
     assert_int_equal(wf_queue_new(st, &o, &q), WF_OK);
     int64_t id = 0;

@@ -173,6 +173,15 @@ static void test_caps(void **state)
     /* bad options */
     struct wf_search_chunk_opts o = {.target_bytes = 500, .max_bytes = 100, .overlap_bytes = 0};
     assert_int_equal(wf_search_chunk_document(WF_DOC_TEXT, "x", 1, &o, &c, &n, &err), WF_EINVAL);
+    /* NUL bytes become spaces: chunk texts are C strings */
+    static const char nul[] = "# a\0b\n\ntext\0with nul\n";
+    assert_int_equal(
+        wf_search_chunk_document(WF_DOC_MARKDOWN, nul, sizeof(nul) - 1, NULL, &c, &n, &err), WF_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(c[0].heading, "a b");
+    assert_string_equal(c[0].text, "text with nul");
+    assert_int_equal(c[0].len, 13);
+    wf_search_chunks_free(c, n);
     /* empty document: no chunks, no error */
     assert_int_equal(wf_search_chunk_document(WF_DOC_MARKDOWN, "", 0, NULL, &c, &n, &err), WF_OK);
     assert_int_equal(n, 0);
