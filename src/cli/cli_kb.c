@@ -109,7 +109,9 @@ static int open_kb(const char *what, const struct opts *o, struct wf_store **st,
     struct wf_store_opts so = {s, 2, 0, 0};
     int rc = wf_store_open(&so, st, &err);
     if (rc) {
-        int status = wf_cli__fail(WF_CLI_EXIT_FAIL, what, "store %s: %s", s,
+        char shown[512]; /* never the password */
+        wf_store_redact_url(s, shown, sizeof(shown));
+        int status = wf_cli__fail(WF_CLI_EXIT_FAIL, what, "store %s: %s", shown,
                                   err.p ? err.p : wf_strerror(rc));
         wf_buf_cleanup(&err);
         return status;

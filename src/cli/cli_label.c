@@ -95,9 +95,12 @@ static int open_store(const char *url, struct wf_store **st)
     struct wf_buf err;
     wf_buf_init(&err, 1024);
     int rc = wf_store_open(&so, st, &err);
-    if (rc)
-        wf_cli__fail(WF_CLI_EXIT_FAIL, "label", "store %s: %s", url,
+    if (rc) {
+        char shown[512]; /* never the password */
+        wf_store_redact_url(url, shown, sizeof(shown));
+        wf_cli__fail(WF_CLI_EXIT_FAIL, "label", "store %s: %s", shown,
                      err.p ? err.p : wf_strerror(rc));
+    }
     wf_buf_cleanup(&err);
     return rc;
 }

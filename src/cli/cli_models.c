@@ -62,8 +62,12 @@ static int open_store(const char *what, const char *flag, struct wf_store **st)
     struct wf_buf err;
     wf_buf_init(&err, 1024);
     int rc = wf_store_open(&so, st, &err);
-    if (rc)
-        wf_cli__fail(WF_CLI_EXIT_FAIL, what, "store %s: %s", url, err.p ? err.p : wf_strerror(rc));
+    if (rc) {
+        char shown[512]; /* never the password */
+        wf_store_redact_url(url, shown, sizeof(shown));
+        wf_cli__fail(WF_CLI_EXIT_FAIL, what, "store %s: %s", shown,
+                     err.p ? err.p : wf_strerror(rc));
+    }
     wf_buf_cleanup(&err);
     return rc;
 }

@@ -297,11 +297,11 @@ static void test_notices(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
+    const struct CMUnitTest common[] = {
         cmocka_unit_test(test_labels),
         cmocka_unit_test(test_queue_order),
         cmocka_unit_test(test_models),
         cmocka_unit_test(test_notices),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return store_test_main("store_feedback", common, STORE_TEST_N(common), NULL, 0, NULL, 0);
 }

@@ -24,6 +24,8 @@ static const char SHA[] = "0123456789abcdef0123456789abcdef0123456789abcdef01234
 
 static int64_t scalar(const char *path, const char *sql)
 {
+    if (on_pg())
+        return pg_scalar(sql, NULL);
     sqlite3 *db = NULL;
     sqlite3_stmt *q = NULL;
     assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
@@ -217,7 +219,10 @@ static void test_put_replace_delete(void **state)
     char sql[256];
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM kb_chunks WHERE doc_id = %lld", (long long)id);
     assert_int_equal(scalar(path, sql), 0);
-    assert_int_equal(scalar(path, "SELECT count(*) FROM kb_documents WHERE instr(data, 'alpha')"),
+    assert_int_equal(scalar(path, on_pg() ? "SELECT count(*) FROM kb_documents"
+                                            " WHERE position('alpha'::bytea in data) > 0"
+                                          : "SELECT count(*) FROM kb_documents"
+                                            " WHERE instr(data, 'alpha')"),
                      0);
     tdir_free(&d);
 }
@@ -282,9 +287,9 @@ static void test_checks_and_vectors(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
+    const struct CMUnitTest common[] = {
         cmocka_unit_test(test_put_replace_delete),
         cmocka_unit_test(test_checks_and_vectors),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return store_test_main("store_kb", common, STORE_TEST_N(common), NULL, 0, NULL, 0);
 }
