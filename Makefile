@@ -32,11 +32,11 @@ test:
 	@cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j$(JOBS)
-	@# the threaded parts again under ThreadSanitizer: server, store, queue, HTTP, client
+	@# the threaded parts again under ThreadSanitizer: server, store, queue, HTTP, client, search index
 	@cmake -S . -B build/tsan -DCMAKE_BUILD_TYPE=Debug -DWF_TSAN=ON -DWF_WERROR=ON >/dev/null
 	@cmake --build build/tsan -j$(JOBS)
 	@cd build/tsan && TSAN_OPTIONS=halt_on_error=1 \
-	  ctest --output-on-failure -j$(JOBS) -R '^(unit\.(http|store|queue|server|provider)\.|e2e\.test_serve)'
+	  ctest --output-on-failure -j$(JOBS) -R '^(unit\.(http|store|queue|server|provider|search)\.|e2e\.test_serve)'
 
 lint:
 	@scripts/lint.sh

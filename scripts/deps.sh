@@ -4,7 +4,8 @@
 # Usage: scripts/deps.sh [build|test|fuzz|bench]   (each implies the ones before)
 set -euo pipefail
 want=(build-essential cmake pkg-config libjansson-dev libpcre2-dev libsqlite3-dev libssl-dev
-      libcurl4-openssl-dev zlib1g-dev libhttp-parser-dev tzdata libgit2-dev)
+      libcurl4-openssl-dev zlib1g-dev libhttp-parser-dev tzdata libgit2-dev
+      libstemmer-dev libpoppler-glib-dev)
 case "${1:-build}" in
   test)  want+=(libcmocka-dev clang-format python3 curl git nodejs chromium)
          # the web UI's browser test; some nodejs builds bring their own npm

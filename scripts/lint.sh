@@ -16,7 +16,7 @@ if grep -nE '\b(strcpy|strcat|sprintf|vsprintf|gets|atoi|atol|strtok)\s*\(' $fil
   fail=1
 fi
 # Core modules never talk to sockets or SQL directly (ARCHITECTURE.md).
-if grep -nE '#include <(sys/socket|netinet/|sqlite3|libpq)' src/{util,text,logs,ml,triage,redact,risk,review,dora}/*.[ch] 2>/dev/null; then
+if grep -nE '#include <(sys/socket|netinet/|sqlite3|libpq)' src/{util,text,logs,ml,triage,redact,risk,review,dora,search,embed,kb}/*.[ch] 2>/dev/null; then
   echo "lint: core modules must not include socket or SQL headers" >&2
   fail=1
 fi

@@ -27,6 +27,9 @@ int wf_cli__tenant(int argc, char **argv);
 int wf_cli__key(int argc, char **argv);
 int wf_cli__token(int argc, char **argv);
 int wf_cli__dora(int argc, char **argv);
+int wf_cli__kb(int argc, char **argv);
+int wf_cli__search(int argc, char **argv);
+int wf_cli__ask(int argc, char **argv);
 
 /* Prints "workflowai: <what>: <message>" to stderr and returns `code`. */
 int wf_cli__fail(int code, const char *what, const char *fmt, ...)

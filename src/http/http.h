@@ -115,6 +115,25 @@ struct wf_http_deferred;
 struct wf_http_deferred *wf_http_defer(struct wf_http_req *req);
 void wf_http_resume(struct wf_http_deferred *d);
 
+/* Streamed responses (server-sent events, long answers): a handler on the
+ * handler pool calls wf_http_stream_begin after setting resp's status,
+ * content type and headers; the head goes out at once with
+ * "Transfer-Encoding: chunked" (HTTP/1.0 peers: a body delimited by
+ * closing the connection), then every wf_http_stream_write becomes one
+ * chunk, sent as soon as the connection's I/O thread gets to it. The
+ * handler writes from its own thread and must call wf_http_stream_end
+ * exactly once before it returns; after begin, resp->body is not sent.
+ * Never from an INLINE route. */
+struct wf_http_stream;
+struct wf_http_stream *wf_http_stream_begin(struct wf_http_req *req, struct wf_http_resp *resp);
+/* Queues len bytes (borrowed, copied) as one chunk; waits while more than
+ * 256 KiB are queued for a slow client. WF_EIO once the client is gone
+ * (stop producing), WF_ETIMEOUT when it reads nothing for the write
+ * timeout, WF_ETOOBIG/WF_ENOMEM. Thread-safe with the I/O thread. */
+int wf_http_stream_write(struct wf_http_stream *s, const void *p, size_t len);
+/* Ends the response (the last chunk); s is invalid afterwards. */
+void wf_http_stream_end(struct wf_http_stream *s);
+
 enum {
     WF_HTTP_ROUTE_INLINE = 1u << 0, /* run on the I/O thread: must never block */
     WF_HTTP_ROUTE_PUBLIC = 1u << 1, /* the `before` hook is told no auth is needed */

@@ -42,7 +42,8 @@ enum conn_state {
     C_READ,     /* reading / parsing; output may hold a 100 Continue */
     C_INFLIGHT, /* request on the handler pool: nothing read */
     C_WRITE,    /* response queued, flushing */
-    C_LINGER    /* final response sent, write side shut, draining input */
+    C_LINGER,   /* final response sent, write side shut, draining input */
+    C_STREAM    /* streamed response: head sent, chunks flowing from the handler */
 };
 
 enum deadline_kind { D_NONE, D_IDLE, D_HEAD, D_BODY, D_WRITE, D_LINGER };
@@ -72,6 +73,16 @@ struct conn {
     const char *obody; /* response body being sent (borrowed from resp) */
     size_t obody_len;  /* bytes of obody */
     size_t obody_off;  /* bytes of obody sent */
+    /* streamed responses (wf_http_stream_*); loop side: */
+    int streaming;   /* the current request answers with a stream */
+    int s_head_sent; /* the head is queued */
+    int s_raw;       /* HTTP/1.0 peer: body delimited by close, no chunk framing */
+    int s_ended;     /* the producer's end was seen; the last chunk is queued */
+    /* shared with the producer, under loop.mu: */
+    struct wf_buf s_pend; /* bytes written by the producer, not yet framed */
+    int s_end;            /* the producer called wf_http_stream_end */
+    int s_queued;         /* in the loop's done list */
+    int s_gone;           /* the connection died: writes fail */
 };
 
 struct loop {
@@ -160,6 +171,7 @@ static void conn_free(struct conn *c)
     wf_buf_cleanup(&c->resp.headers);
     wf_buf_cleanup(&c->resp.body);
     wf_buf_cleanup(&c->out);
+    wf_buf_cleanup(&c->s_pend);
     wf_arena_cleanup(&c->arena);
     wf_free(c);
 }
@@ -169,9 +181,15 @@ static void conn_close(struct conn *c)
     struct loop *l = c->loop;
     if (c->closed)
         return;
-    if (c->state == C_INFLIGHT) {
+    if (c->state == C_INFLIGHT || (c->state == C_STREAM && !c->s_ended)) {
         /* the handler still uses it: finish on completion */
         c->dead = 1;
+        c->dkind = D_NONE;
+        if (c->streaming) {
+            pthread_mutex_lock(&l->mu);
+            c->s_gone = 1; /* the producer's writes fail from now on */
+            pthread_mutex_unlock(&l->mu);
+        }
         return;
     }
     c->closed = 1;
@@ -198,6 +216,8 @@ static void bury(struct loop *l)
 
 static void finish_request(struct conn *c);
 static void linger_read(struct conn *c);
+static void drive(struct conn *c);
+static void arm(struct conn *c);
 
 /* Sends queued output. Returns 0 when done or waiting for EPOLLOUT, -1
  * when the connection was closed. */
@@ -240,6 +260,10 @@ static int flush(struct conn *c)
     c->out_off = 0;
     c->obody = NULL;
     c->obody_len = c->obody_off = 0;
+    if (c->state == C_STREAM && c->s_ended) {
+        atomic_fetch_sub_explicit(&c->loop->s->st_in_flight, 1, memory_order_relaxed);
+        c->state = C_WRITE;
+    }
     if (c->state == C_WRITE)
         finish_request(c);
     return c->closed ? -1 : 0;
@@ -259,6 +283,9 @@ static void finish_request(struct conn *c)
     }
     wf_http__parser_next(&c->p);
     wf_arena_cleanup(&c->arena);
+    c->streaming = c->s_head_sent = c->s_raw = c->s_ended = 0;
+    c->s_end = c->s_queued = c->s_gone = 0;
+    wf_buf_reset(&c->s_pend);
     c->state = C_READ;
     c->dkind = D_NONE; /* arm() starts a fresh idle or head deadline */
     c->head_start_ms = c->p.rlen ? c->loop->now_ms : 0;
@@ -295,7 +322,16 @@ static void send_response(struct conn *c, int force_close)
     rc |= put(o, reason, rl);
     rc |= put(o, "\r\n", 2);
     rc |= put(o, l->date_line, l->date_len);
-    if (r->status != 204) {
+    if (c->streaming) {
+        const char *ct = r->content_type ? r->content_type : "application/json";
+        rc |= put(o, "Content-Type: ", 14);
+        rc |= put(o, ct, strlen(ct));
+        rc |= put(o, "\r\nCache-Control: no-cache\r\n",
+                  sizeof("\r\nCache-Control: no-cache\r\n") - 1);
+        if (!c->s_raw)
+            rc |= put(o, "Transfer-Encoding: chunked\r\n",
+                      sizeof("Transfer-Encoding: chunked\r\n") - 1);
+    } else if (r->status != 204) {
         const char *ct = r->content_type ? r->content_type : "application/json";
         rc |= put(o, "Content-Type: ", 14);
         rc |= put(o, ct, strlen(ct));
@@ -317,6 +353,14 @@ static void send_response(struct conn *c, int force_close)
     if (r->headers.len)
         rc |= put(o, r->headers.p, r->headers.len);
     rc |= put(o, "\r\n", 2);
+    if (c->streaming) {
+        /* the body follows from the producer; in flight until it ends */
+        c->close_after = close;
+        c->state = C_STREAM;
+        if (rc)
+            conn_close(c);
+        return;
+    }
     atomic_fetch_sub_explicit(&s->st_in_flight, 1, memory_order_relaxed);
     if (rc) {
         conn_close(c);
@@ -358,30 +402,185 @@ static void send_error(struct conn *c, int status, const char *code, const char 
  * thread, so the server must not look at the conn to learn this. */
 static _Thread_local int tl_deferred;
 
-/* Hands a finished request back to its loop (any thread). */
-static void post_done(struct conn *c)
+/* Appends c to its loop's done list; returns 1 when the loop must be
+ * woken. Call with l->mu held. */
+static int post_locked(struct loop *l, struct conn *c)
 {
-    struct loop *l = c->loop;
     c->qnext = NULL;
-    pthread_mutex_lock(&l->mu);
     int was_empty = l->done_head == NULL;
     if (l->done_tail)
         l->done_tail->qnext = c;
     else
         l->done_head = c;
     l->done_tail = c;
+    return was_empty;
+}
+
+static void wake(struct loop *l)
+{
+    uint64_t one = 1;
+    ssize_t wr = write(l->wake_efd, &one, sizeof(one));
+    (void)wr;
+}
+
+/* Hands a finished request back to its loop (any thread). */
+static void post_done(struct conn *c)
+{
+    struct loop *l = c->loop;
+    pthread_mutex_lock(&l->mu);
+    int was_empty = post_locked(l, c);
     pthread_mutex_unlock(&l->mu);
-    if (was_empty) {
-        uint64_t one = 1;
-        ssize_t wr = write(l->wake_efd, &one, sizeof(one));
-        (void)wr;
+    if (was_empty)
+        wake(l);
+}
+
+static struct conn *conn_of(struct wf_http_req *req)
+{
+    return (struct conn *)(void *)((char *)req - offsetof(struct wf_http__parser, req) -
+                                   offsetof(struct conn, p));
+}
+
+/* ---- Streamed responses ------------------------------------------------------- */
+
+/* Bytes a producer may have queued before wf_http_stream_write waits. */
+#define STREAM_HIGH_WATER (256u * 1024)
+#define STREAM_MAX_BYTES (64u * 1024 * 1024)
+
+struct wf_http_stream *wf_http_stream_begin(struct wf_http_req *req, struct wf_http_resp *resp)
+{
+    struct conn *c = conn_of(req);
+    (void)resp; /* the head is made from c->resp, which resp is */
+    c->streaming = 1;
+    c->s_raw = c->p.hp.http_major == 1 && c->p.hp.http_minor == 0;
+    if (c->s_raw)
+        c->resp.close = 1; /* the end of the body is the end of the connection */
+    wf_buf_init(&c->s_pend, STREAM_MAX_BYTES);
+    tl_deferred = 1; /* the handler's return does not complete the request */
+    struct loop *l = c->loop;
+    pthread_mutex_lock(&l->mu);
+    c->s_queued = 1;
+    int was_empty = post_locked(l, c);
+    pthread_mutex_unlock(&l->mu);
+    if (was_empty)
+        wake(l);
+    return (struct wf_http_stream *)c;
+}
+
+/* Queues c for the loop unless it is queued already. Call with l->mu held. */
+static int stream_kick(struct loop *l, struct conn *c)
+{
+    if (c->s_queued)
+        return 0;
+    c->s_queued = 1;
+    return post_locked(l, c);
+}
+
+int wf_http_stream_write(struct wf_http_stream *st, const void *p, size_t len)
+{
+    struct conn *c = (struct conn *)(void *)st;
+    struct loop *l = c->loop;
+    uint64_t waited_ms = 0;
+    for (;;) {
+        pthread_mutex_lock(&l->mu);
+        if (c->s_gone) {
+            pthread_mutex_unlock(&l->mu);
+            return WF_EIO;
+        }
+        if (c->s_pend.len < STREAM_HIGH_WATER || !len)
+            break;
+        pthread_mutex_unlock(&l->mu);
+        /* a slow reader: wait for the loop to take what is queued */
+        if (waited_ms >= (uint64_t)l->s->o.write_timeout_ms)
+            return WF_ETIMEOUT;
+        struct timespec ts = {0, 2 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        waited_ms += 2;
     }
+    int rc = len ? wf_buf_append(&c->s_pend, p, len) : WF_OK;
+    int kick = rc == WF_OK && len ? stream_kick(l, c) : 0;
+    pthread_mutex_unlock(&l->mu);
+    if (kick)
+        wake(l);
+    return rc;
+}
+
+void wf_http_stream_end(struct wf_http_stream *st)
+{
+    struct conn *c = (struct conn *)(void *)st;
+    struct loop *l = c->loop;
+    pthread_mutex_lock(&l->mu);
+    c->s_end = 1;
+    int kick = stream_kick(l, c);
+    pthread_mutex_unlock(&l->mu);
+    if (kick)
+        wake(l);
+}
+
+/* Loop side: sends the head once, frames what the producer wrote as
+ * chunks, and ends the response after the producer's end. */
+static void stream_pump(struct conn *c)
+{
+    struct loop *l = c->loop;
+    struct wf_buf data;
+    wf_buf_init(&data, STREAM_MAX_BYTES);
+    pthread_mutex_lock(&l->mu);
+    c->s_queued = 0;
+    int end = c->s_end;
+    data = c->s_pend; /* take the bytes; the producer starts a new buffer */
+    wf_buf_init(&c->s_pend, STREAM_MAX_BYTES);
+    pthread_mutex_unlock(&l->mu);
+    if (c->dead) {
+        wf_buf_cleanup(&data);
+        if (end) {
+            atomic_fetch_sub_explicit(&l->s->st_in_flight, 1, memory_order_relaxed);
+            c->s_ended = 1;
+            c->state = C_WRITE;
+            conn_close(c);
+        }
+        return;
+    }
+    if (!c->s_head_sent) {
+        c->s_head_sent = 1;
+        send_response(c, 0);
+        if (c->closed || c->dead) {
+            wf_buf_cleanup(&data);
+            return;
+        }
+    }
+    int rc = WF_OK;
+    if (data.len) {
+        if (!c->s_raw) {
+            char hex[24];
+            int n = snprintf(hex, sizeof(hex), "%zx\r\n", data.len);
+            rc |= put(&c->out, hex, (size_t)n);
+        }
+        rc |= put(&c->out, data.p, data.len);
+        if (!c->s_raw)
+            rc |= put(&c->out, "\r\n", 2);
+    }
+    wf_buf_cleanup(&data);
+    if (end) {
+        c->s_ended = 1;
+        if (!c->s_raw)
+            rc |= put(&c->out, "0\r\n\r\n", 5);
+        else
+            c->close_after = 1;
+    }
+    if (rc) {
+        conn_close(c);
+        return;
+    }
+    if (flush(c) < 0)
+        return;
+    if (c->state == C_READ)
+        drive(c);
+    else
+        arm(c);
 }
 
 struct wf_http_deferred *wf_http_defer(struct wf_http_req *req)
 {
-    struct conn *c = (struct conn *)(void *)((char *)req - offsetof(struct wf_http__parser, req) -
-                                             offsetof(struct conn, p));
+    struct conn *c = conn_of(req);
     /* the state is not touched here: a pooled conn is already in flight and
      * dispatch() marks an inline one when the handler returns */
     tl_deferred = 1;
@@ -504,6 +703,16 @@ static void arm(struct conn *c)
     case C_INFLIGHT:
         c->dkind = D_NONE;
         break;
+    case C_STREAM:
+        if (c->out_off < c->out.len) {
+            if (c->dkind != D_WRITE)
+                c->last_io_ms = l->now_ms;
+            c->dkind = D_WRITE;
+            c->deadline_ms = c->last_io_ms + (uint64_t)o->write_timeout_ms;
+        } else {
+            c->dkind = D_NONE; /* waiting for the producer */
+        }
+        break;
     case C_LINGER:
         break;
     }
@@ -623,6 +832,11 @@ static void completions(struct loop *l)
     pthread_mutex_unlock(&l->mu);
     while (c) {
         struct conn *next = c->qnext;
+        if (c->streaming) {
+            stream_pump(c);
+            c = next;
+            continue;
+        }
         c->state = C_WRITE;
         if (c->dead) {
             atomic_fetch_sub_explicit(&l->s->st_in_flight, 1, memory_order_relaxed);

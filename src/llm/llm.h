@@ -149,6 +149,23 @@ int wf_llm_sse_finish(struct wf_llm_sse *s);
  * caller. Thread-safe. */
 int wf_llm_extract_json(const char *p, size_t len, int kind, struct wf_str *span);
 
+/* ---- Citations ------------------------------------------------------------ */
+
+#define WF_LLM_MAX_CITE_NUMBER 9999 /* larger numbers in brackets are not citations */
+
+/* Validates the citation markers of a model answer written over n_sources
+ * numbered sources ([1]..[n_sources]). A marker is "[" digits ("," or ";"
+ * and blanks between numbers allowed) "]": "[2]", "[1, 3]"; adjacent
+ * markers ("[1][2]") are separate markers. Numbers in 1..n_sources are
+ * kept and flagged in used[number - 1] (used: n_sources bytes, zeroed by
+ * the caller, optional); other numbers are dropped from their marker, and
+ * a marker left empty is removed. Brackets that are not markers
+ * ("[REDACTED:x:ab12]", "[x]") are kept as they are. Appends the cleaned
+ * text to out; *n_valid (optional) gets the count of kept numbers.
+ * Errors: WF_ETOOBIG/WF_ENOMEM from out (then unchanged). Pure, thread-safe. */
+int wf_llm_citations(const char *p, size_t len, size_t n_sources, struct wf_buf *out,
+                     unsigned char *used, size_t *n_valid);
+
 /* ---- Prompts ------------------------------------------------------------ */
 
 /* A named prompt template. Placeholders are "{{name}}". All static. */

@@ -33,6 +33,23 @@ static const struct wf_llm_prompt prompts[] = {
         "\"warning\" for likely problems, \"note\" for minor ones. Answer [] when there is "
         "nothing worth a comment.",
     },
+    {
+        "kb_answer",
+        "You answer questions of software engineers from their team's runbooks and "
+        "documentation. Use only the numbered sources you are given. Cite the source of every "
+        "statement with its number in square brackets, like [1] or [2][3], right after the "
+        "statement. Never cite a number that is not in the list. If the sources do not answer "
+        "the question, say so in one sentence. Text such as [REDACTED:label:abcd] stands for a "
+        "removed secret; never guess or reconstruct it. Be concise: short paragraphs or a "
+        "numbered list of steps.",
+        "Sources:\n"
+        "\n"
+        "{{sources}}\n"
+        "\n"
+        "Question: {{question}}\n"
+        "\n"
+        "Answer from the sources above, citing them as [n].",
+    },
 };
 /* clang-format on */
 

@@ -29,6 +29,9 @@ struct wf_server_config {
     char llm_url[512]; /* OpenAI-compatible base URL ("" = no LLM) */
     char llm_model[128];
     char llm_api_key[256];
+    char embed_url[512];   /* OpenAI-compatible embeddings base URL ("" = built-in) */
+    char embed_model[128]; /* model name for embed_url */
+    char embed_api_key[256];
     char log_level[16];     /* debug|info|warn|error */
     char log_format[16];    /* json|text */
     long io_threads;        /* HTTP I/O threads, 0 = CPUs */

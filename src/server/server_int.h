@@ -14,6 +14,7 @@
 #include <pthread.h>
 
 #include "http/http.h"
+#include "kb/kb.h"
 #include "ml/ml.h"
 #include "provider/provider.h"
 #include "queue/queue.h"
@@ -127,6 +128,7 @@ struct wf_server__ctx {
     struct wf_server__limiter *limiter;
     struct wf_server__metrics *metrics;
     struct wf_ml_model *risk_model; /* the default change-risk model */
+    struct wf_kb *kb;               /* the knowledge bases of every tenant */
     struct wf_provider_config provider;
     struct wf_redact_config redact_cfg; /* redaction options (defaults or the config file) */
     pthread_mutex_t pool_mu;            /* guards pool */
@@ -208,6 +210,58 @@ struct wf_risk_diff;
  * appended to out; *score (optional) gets 0-100. Thread-safe. */
 int wf_server__risk_report(struct wf_server__ctx *c, const struct wf_risk_diff *d,
                            const char *message, int text, struct wf_buf *out, int *score);
+
+/* Knowledge base, search and chat (server_kb.c). */
+void wf_server__h_kb_add(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_kb_list(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_kb_delete(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_search(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_chat(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+/* Makes the embedder the config names (built-in, or OpenAI-compatible with
+ * embed-url/embed-model) and the knowledge base over the store. */
+int wf_server__kb_open(struct wf_server__ctx *c, struct wf_buf *err);
+
+/* Request bodies of the knowledge-base routes (server_kb_req.c): pure
+ * parsers of untrusted bytes, fuzzed. Each fills its struct (strings
+ * owned by it; free with the matching cleanup, also after an error) or
+ * returns WF_EFORMAT/WF_EINVAL/WF_ETOOBIG with a message naming the field
+ * in err. */
+#define WF_SERVER__KB_BODY_BYTES (24u * 1024 * 1024) /* a document upload (base64 of 16 MiB) */
+#define WF_SERVER__CHAT_MESSAGES 64u                 /* messages of one chat request */
+#define WF_SERVER__CHAT_BYTES (256u * 1024)          /* content bytes of all its messages */
+
+struct wf_server__kb_doc_req {
+    char *name;
+    char *format; /* NULL: from the name */
+    char *data;   /* the document bytes (content, or content_base64 decoded) */
+    size_t len;
+};
+int wf_server__kb_doc_parse(const char *body, size_t len, struct wf_server__kb_doc_req *out,
+                            struct wf_buf *err);
+void wf_server__kb_doc_cleanup(struct wf_server__kb_doc_req *r);
+
+struct wf_server__search_req {
+    char *query;
+    enum wf_search_mode mode;     /* default hybrid */
+    enum wf_search_fusion fusion; /* default rrf */
+    size_t top_k;                 /* 1..WF_KB_MAX_TOP_K, default 10 */
+};
+int wf_server__search_parse(const char *body, size_t len, struct wf_server__search_req *out,
+                            struct wf_buf *err);
+void wf_server__search_cleanup(struct wf_server__search_req *r);
+
+struct wf_server__chat_req {
+    char *model;             /* "" when absent */
+    struct wf_llm_msg *msgs; /* every message; contents owned through texts */
+    char **texts;            /* n_msgs owned strings */
+    size_t n_msgs;
+    size_t question; /* index of the last user message */
+    int stream;
+    size_t top_k; /* 0 = default */
+};
+int wf_server__chat_parse(const char *body, size_t len, struct wf_server__chat_req *out,
+                          struct wf_buf *err);
+void wf_server__chat_cleanup(struct wf_server__chat_req *r);
 
 /* DORA metrics, weekly reports and event intake (server_dora.c). */
 void wf_server__h_dora(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);

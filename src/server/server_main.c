@@ -164,6 +164,11 @@ int wf_server_run(const struct wf_server_config *cfg)
         goto out;
     }
     wf_server__metrics_gauge(c.metrics, "workflowai_build_info", "version", WF_VERSION, 1);
+    wf_buf_reset(&err);
+    if ((rc = wf_server__kb_open(&c, &err)) != WF_OK) {
+        fprintf(stderr, "workflowai: serve: knowledge base: %s\n", err.p ? err.p : wf_strerror(rc));
+        goto out;
+    }
 
     struct wf_http_server_opts ho;
     memset(&ho, 0, sizeof ho);
@@ -220,6 +225,7 @@ out:
     if (c.queue)
         wf_server__workers_stop(&c);
     wf_http_server_free(c.http);
+    wf_kb_free(c.kb);
     wf_queue_free(c.queue);
     wf_store_close(c.store); /* flushes the last group commit */
     wf_server__limiter_free(c.limiter);

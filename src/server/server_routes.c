@@ -36,6 +36,11 @@ static const struct wf_http_route routes[] = {
     {WF_HTTP_GET,  "/v1/reports/weekly",    wf_server__h_report_weekly,   0, 0, "reports_weekly"},
     {WF_HTTP_POST, "/v1/events/deployments", wf_server__h_events_deployments, 0, 0, "events_deployments"},
     {WF_HTTP_POST, "/v1/events/incidents",  wf_server__h_events_incidents, 0, 0, "events_incidents"},
+    {WF_HTTP_POST, "/v1/kb/documents",      wf_server__h_kb_add,          WF_HTTP_ROUTE_SPOOL, WF_SERVER__KB_BODY_BYTES, "kb_documents_add"},
+    {WF_HTTP_GET,  "/v1/kb/documents",      wf_server__h_kb_list,         0, 0, "kb_documents_list"},
+    {WF_HTTP_DELETE, "/v1/kb/documents/{id}", wf_server__h_kb_delete,     0, 0, "kb_documents_delete"},
+    {WF_HTTP_POST, "/v1/search",            wf_server__h_search,          0, 64u * 1024, "search"},
+    {WF_HTTP_POST, "/v1/chat/completions",  wf_server__h_chat,            0, 1024u * 1024, "chat_completions"},
 };
 /* clang-format on */
 

@@ -372,6 +372,98 @@ int wf_store_events_read(struct wf_store *st, const char *tenant, const char *ki
     return st->ops->events_read(st, tenant, kind, since_ms, until_ms, fn, ud);
 }
 
+/* ---- Knowledge base ------------------------------------------------------------ */
+
+static int hex64_ok(const char *s)
+{
+    if (!s || strlen(s) != 64)
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+            return 0;
+    return 1;
+}
+
+static int kb_format_ok(const char *f)
+{
+    return f && (strcmp(f, "text") == 0 || strcmp(f, "markdown") == 0 || strcmp(f, "html") == 0 ||
+                 strcmp(f, "pdf") == 0);
+}
+
+static int kb_name_ok(const char *n)
+{
+    return n && n[0] && strlen(n) < WF_STORE_KB_NAME_BYTES;
+}
+
+int wf_store_kb_doc_put(struct wf_store *st, const struct wf_store_kb_doc *d, int64_t *id,
+                        int *replaced)
+{
+    if (!st || !d || !id_ok(d->tenant) || !kb_name_ok(d->name) || !kb_format_ok(d->format) ||
+        !hex64_ok(d->sha256) || d->bytes < 0 || (!d->text && d->text_len) ||
+        (!d->chunks && d->n_chunks))
+        return WF_EINVAL;
+    if (d->text_len > WF_STORE_KB_TEXT_BYTES || d->n_chunks > WF_STORE_KB_CHUNKS)
+        return WF_ETOOBIG;
+    for (size_t i = 0; i < d->n_chunks; i++) {
+        const struct wf_store_kb_chunk *c = &d->chunks[i];
+        /* seq strictly increasing: unique, and chunks_read returns them in this order */
+        if ((i > 0 && c->seq <= d->chunks[i - 1].seq) || (!c->text && c->len) ||
+            c->line_start > c->line_end || (c->vec && !c->dim) || (!c->vec && c->dim))
+            return WF_EINVAL;
+        if (c->vec && (!c->embed_model || !c->embed_model[0]))
+            return WF_EINVAL;
+        if ((c->heading && strlen(c->heading) >= WF_STORE_KB_HEADING_BYTES) ||
+            c->dim > WF_STORE_KB_DIM ||
+            (c->embed_model && strlen(c->embed_model) >= WF_STORE_KB_MODEL_BYTES) ||
+            c->len > WF_STORE_KB_TEXT_BYTES)
+            return WF_ETOOBIG;
+    }
+    return st->ops->kb_doc_put(st, d, id, replaced);
+}
+
+int wf_store_kb_doc_delete(struct wf_store *st, const char *tenant, int64_t id)
+{
+    if (!st || !id_ok(tenant) || id <= 0)
+        return WF_EINVAL;
+    return st->ops->kb_doc_delete(st, tenant, id);
+}
+
+int wf_store_kb_doc_list(struct wf_store *st, const char *tenant, json_t **out)
+{
+    if (!st || !id_ok(tenant) || !out)
+        return WF_EINVAL;
+    return st->ops->kb_doc_list(st, tenant, out);
+}
+
+int wf_store_kb_doc_get(struct wf_store *st, const char *tenant, int64_t id, const char *name,
+                        struct wf_store_kb_info *out, char **text, size_t *text_len)
+{
+    if (!st || !id_ok(tenant) || !out || (name && !kb_name_ok(name)) || (!name && id <= 0) ||
+        (text && !text_len))
+        return WF_EINVAL;
+    return st->ops->kb_doc_get(st, tenant, id, name, out, text, text_len);
+}
+
+int wf_store_kb_chunks_read(struct wf_store *st, const char *tenant, int64_t doc_id,
+                            wf_store_kb_chunk_fn fn, void *ud)
+{
+    if (!st || !id_ok(tenant) || doc_id < 0 || !fn)
+        return WF_EINVAL;
+    return st->ops->kb_chunks_read(st, tenant, doc_id, fn, ud);
+}
+
+int wf_store_kb_vectors_put(struct wf_store *st, const char *tenant, int64_t doc_id,
+                            const float *vecs, size_t n, size_t dim, const char *embed_model)
+{
+    if (!st || !id_ok(tenant) || doc_id <= 0 || (!vecs && n) || !dim || !embed_model ||
+        !embed_model[0])
+        return WF_EINVAL;
+    if (dim > WF_STORE_KB_DIM || n > WF_STORE_KB_CHUNKS ||
+        strlen(embed_model) >= WF_STORE_KB_MODEL_BYTES)
+        return WF_ETOOBIG;
+    return st->ops->kb_vectors_put(st, tenant, doc_id, vecs, n, dim, embed_model);
+}
+
 int64_t wf_store_now_ms(void)
 {
     struct timespec ts;

@@ -311,6 +311,99 @@ typedef int (*wf_store_event_fn)(void *ud, const struct wf_store_event *ev);
 int wf_store_events_read(struct wf_store *st, const char *tenant, const char *kind,
                          int64_t since_ms, int64_t until_ms, wf_store_event_fn fn, void *ud);
 
+/* ---- Knowledge base ----------------------------------------------------------- */
+
+/* Caps the store enforces on one document (the kb module keeps tighter
+ * per-tenant caps). */
+#define WF_STORE_KB_NAME_BYTES 512u        /* a document name ("runbooks/disk.md") */
+#define WF_STORE_KB_CHUNKS 65536u          /* chunks of one document */
+#define WF_STORE_KB_TEXT_BYTES (64u << 20) /* redacted source text of one document */
+#define WF_STORE_KB_HEADING_BYTES 1024u    /* heading path of one chunk */
+#define WF_STORE_KB_DIM 8192u              /* floats in one chunk vector */
+#define WF_STORE_KB_MODEL_BYTES 256u       /* embedding model id */
+
+/* One chunk of a document, as stored. Everything borrowed. */
+struct wf_store_kb_chunk {
+    uint32_t seq;                  /* 0-based position in the document, unique per document */
+    const char *heading;           /* "Install > Debian", "" when none */
+    uint32_t line_start, line_end; /* 1-based, inclusive, in the stored source text */
+    const char *text;              /* redacted chunk text (len bytes, UTF-8) */
+    size_t len;                    /* bytes of text */
+    const float *vec;              /* dim floats (L2-normalised), NULL = no vector */
+    size_t dim;                    /* 0 when vec is NULL */
+    const char *embed_model;       /* model of vec ("builtin:hash-ngram-v1/256"); "" when none */
+};
+
+/* A document with all its chunks, written in one transaction. Borrowed. */
+struct wf_store_kb_doc {
+    const char *tenant;
+    const char *name;   /* unique per tenant: putting the same name again replaces it */
+    const char *format; /* "text", "markdown", "html", "pdf" */
+    const char *sha256; /* 64 hex digits of the uploaded content (before redaction) */
+    int64_t bytes;      /* bytes of the uploaded content */
+    const char *text;   /* the redacted source text (PDF: the extracted text); compressed at rest */
+    size_t text_len;
+    const struct wf_store_kb_chunk *chunks;
+    size_t n_chunks;
+    int64_t now_ms; /* added/updated time; 0 = wf_store_now_ms() */
+};
+
+/* A stored document's row (no text). */
+struct wf_store_kb_info {
+    int64_t id;
+    char name[WF_STORE_KB_NAME_BYTES];
+    char format[16];
+    char sha256[65];
+    int64_t bytes;
+    int64_t n_chunks;
+    int64_t added_ms;
+    int64_t updated_ms;
+};
+
+/* Inserts a document, or replaces the document of the same (tenant, name)
+ * and ALL its chunks, in one transaction through the writer (readers see
+ * the old or the new document, never a mix). Replacing keeps the id and
+ * added time. *id (optional) gets the id, *replaced (optional) 1 when a
+ * document was replaced. WF_EINVAL (bad names, format, sha256, duplicate
+ * or unordered seq, vector without model), WF_ETOOBIG past the caps above.
+ * Thread-safe. */
+int wf_store_kb_doc_put(struct wf_store *st, const struct wf_store_kb_doc *d, int64_t *id,
+                        int *replaced);
+/* Deletes a document and its chunks. WF_ENOENT when the tenant has none
+ * with that id. */
+int wf_store_kb_doc_delete(struct wf_store *st, const char *tenant, int64_t id);
+/* {"documents":[{id,name,format,sha256,bytes,chunks,added_ms,updated_ms}]}
+ * ordered by name, at most WF_STORE_KB_LIST_MAX. Returns owned json. */
+#define WF_STORE_KB_LIST_MAX 100000u
+int wf_store_kb_doc_list(struct wf_store *st, const char *tenant, json_t **out);
+/* One document by id (name NULL) or by name (id ignored). *text (optional)
+ * gets the redacted source text (owned, NUL-terminated, free with wf_free)
+ * and *text_len its length. WF_ENOENT when absent. */
+int wf_store_kb_doc_get(struct wf_store *st, const char *tenant, int64_t id, const char *name,
+                        struct wf_store_kb_info *out, char **text, size_t *text_len);
+
+/* One stored chunk handed to a wf_store_kb_chunk_fn. */
+struct wf_store_kb_row {
+    int64_t doc_id;
+    const char *doc_name;
+    struct wf_store_kb_chunk
+        chunk; /* vec is an aligned copy; every pointer borrowed for the call */
+};
+/* Called once per chunk; a non-zero return stops the read and is returned. */
+typedef int (*wf_store_kb_chunk_fn)(void *ud, const struct wf_store_kb_row *row);
+/* Streams every chunk of a tenant (doc_id > 0: of that document only) to
+ * fn ordered by (doc_id, seq), one row at a time: a document's chunks are
+ * consecutive. For rebuilding the search index at start-up and for
+ * re-embedding. fn must not call into the store. Thread-safe. */
+int wf_store_kb_chunks_read(struct wf_store *st, const char *tenant, int64_t doc_id,
+                            wf_store_kb_chunk_fn fn, void *ud);
+/* Replaces the vectors of a document's chunks (vecs: n x dim floats in seq
+ * order, n = the document's chunk count) and their model, in one
+ * transaction. WF_ENOENT when the document is absent, WF_ECONFLICT when n
+ * is not its chunk count. Used by re-indexing. */
+int wf_store_kb_vectors_put(struct wf_store *st, const char *tenant, int64_t doc_id,
+                            const float *vecs, size_t n, size_t dim, const char *embed_model);
+
 /* Wall-clock milliseconds since the epoch (what *_ms columns hold). */
 int64_t wf_store_now_ms(void);
 

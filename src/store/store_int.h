@@ -75,6 +75,17 @@ struct wf_store_ops {
     int (*job_dead_list)(struct wf_store *st, const char *tenant, json_t **out);
     int (*events_read)(struct wf_store *st, const char *tenant, const char *kind, int64_t since_ms,
                        int64_t until_ms, wf_store_event_fn fn, void *ud);
+    /* knowledge base: see store.h; arguments checked by store.c */
+    int (*kb_doc_put)(struct wf_store *st, const struct wf_store_kb_doc *d, int64_t *id,
+                      int *replaced);
+    int (*kb_doc_delete)(struct wf_store *st, const char *tenant, int64_t id);
+    int (*kb_doc_list)(struct wf_store *st, const char *tenant, json_t **out);
+    int (*kb_doc_get)(struct wf_store *st, const char *tenant, int64_t id, const char *name,
+                      struct wf_store_kb_info *out, char **text, size_t *text_len);
+    int (*kb_chunks_read)(struct wf_store *st, const char *tenant, int64_t doc_id,
+                          wf_store_kb_chunk_fn fn, void *ud);
+    int (*kb_vectors_put)(struct wf_store *st, const char *tenant, int64_t doc_id,
+                          const float *vecs, size_t n, size_t dim, const char *embed_model);
 };
 
 struct wf_store {

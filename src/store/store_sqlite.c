@@ -96,6 +96,18 @@ static const char *const migrations[] = {
     " findings INTEGER NOT NULL, report TEXT NOT NULL, posted INTEGER NOT NULL,"
     " created_ms INTEGER NOT NULL, UNIQUE(tenant, provider, repo, number, sha));"
     "CREATE INDEX reviews_pr ON reviews(tenant, repo, number, id);",
+    /* 3: knowledge base documents and their chunks (text already redacted) */
+    "CREATE TABLE kb_documents("
+    " id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, name TEXT NOT NULL, format TEXT NOT NULL,"
+    " sha256 TEXT NOT NULL, bytes INTEGER NOT NULL, n_chunks INTEGER NOT NULL,"
+    " raw_len INTEGER NOT NULL, data BLOB NOT NULL,"
+    " added_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL, UNIQUE(tenant, name));"
+    "CREATE TABLE kb_chunks("
+    " doc_id INTEGER NOT NULL REFERENCES kb_documents(id) ON DELETE CASCADE,"
+    " seq INTEGER NOT NULL, tenant TEXT NOT NULL, heading TEXT NOT NULL,"
+    " line_start INTEGER NOT NULL, line_end INTEGER NOT NULL, text TEXT NOT NULL,"
+    " embedding BLOB, embed_model TEXT NOT NULL DEFAULT '', PRIMARY KEY(doc_id, seq));"
+    "CREATE INDEX kb_chunks_tenant ON kb_chunks(tenant, doc_id, seq);",
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -144,6 +156,18 @@ enum sq_stmt {
     SQ_JOB_COUNTS,
     SQ_JOB_DEAD_LIST,
     SQ_EVENTS_READ,
+    SQ_KB_DOC_FIND,
+    SQ_KB_DOC_INSERT,
+    SQ_KB_DOC_UPDATE,
+    SQ_KB_DOC_DELETE,
+    SQ_KB_DOC_LIST,
+    SQ_KB_DOC_GET,
+    SQ_KB_DOC_GET_NAME,
+    SQ_KB_CHUNKS_DELETE,
+    SQ_KB_CHUNK_INSERT,
+    SQ_KB_CHUNKS_READ,
+    SQ_KB_CHUNK_SEQS,
+    SQ_KB_VEC_UPDATE,
     SQ__COUNT
 };
 
@@ -291,6 +315,32 @@ static const char *const sq_sql[SQ__COUNT] = {
         " conclusion, url, occurred_ms, data FROM events WHERE tenant = ?1"
         " AND kind = ?2 AND occurred_ms >= ?3 AND occurred_ms < ?4"
         " ORDER BY occurred_ms, id",
+    [SQ_KB_DOC_FIND] = "SELECT id FROM kb_documents WHERE tenant = ?1 AND name = ?2",
+    [SQ_KB_DOC_INSERT] =
+        "INSERT INTO kb_documents(tenant, name, format, sha256, bytes, n_chunks, raw_len, data,"
+        " added_ms, updated_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+    [SQ_KB_DOC_UPDATE] = "UPDATE kb_documents SET format = ?3, sha256 = ?4, bytes = ?5,"
+                         " n_chunks = ?6, raw_len = ?7, data = ?8, updated_ms = ?9"
+                         " WHERE tenant = ?1 AND id = ?2",
+    [SQ_KB_DOC_DELETE] = "DELETE FROM kb_documents WHERE tenant = ?1 AND id = ?2",
+    [SQ_KB_DOC_LIST] = "SELECT id, name, format, sha256, bytes, n_chunks, added_ms, updated_ms"
+                       " FROM kb_documents WHERE tenant = ?1 ORDER BY name LIMIT ?2",
+    [SQ_KB_DOC_GET] = "SELECT id, name, format, sha256, bytes, n_chunks, added_ms, updated_ms,"
+                      " raw_len, data FROM kb_documents WHERE tenant = ?1 AND id = ?2",
+    [SQ_KB_DOC_GET_NAME] = "SELECT id, name, format, sha256, bytes, n_chunks, added_ms,"
+                           " updated_ms, raw_len, data FROM kb_documents"
+                           " WHERE tenant = ?1 AND name = ?2",
+    [SQ_KB_CHUNKS_DELETE] = "DELETE FROM kb_chunks WHERE tenant = ?1 AND doc_id = ?2",
+    [SQ_KB_CHUNK_INSERT] =
+        "INSERT INTO kb_chunks(doc_id, seq, tenant, heading, line_start, line_end, text,"
+        " embedding, embed_model) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [SQ_KB_CHUNKS_READ] =
+        "SELECT c.doc_id, d.name, c.seq, c.heading, c.line_start, c.line_end, c.text,"
+        " c.embedding, c.embed_model FROM kb_chunks c JOIN kb_documents d ON d.id = c.doc_id"
+        " WHERE c.tenant = ?1 AND (?2 = 0 OR c.doc_id = ?2) ORDER BY c.doc_id, c.seq",
+    [SQ_KB_CHUNK_SEQS] = "SELECT seq FROM kb_chunks WHERE tenant = ?1 AND doc_id = ?2 ORDER BY seq",
+    [SQ_KB_VEC_UPDATE] = "UPDATE kb_chunks SET embedding = ?4, embed_model = ?5"
+                         " WHERE tenant = ?1 AND doc_id = ?2 AND seq = ?3",
 };
 
 /* ---- Connections, the writer and the reader pool ---------------------------------- */
@@ -2418,6 +2468,339 @@ out:
     return rc;
 }
 
+/* ---- Knowledge base ------------------------------------------------------------------- */
+
+struct kb_put_arg {
+    const struct wf_store_kb_doc *d;
+    const unsigned char *blob; /* the compressed text */
+    size_t blob_len;
+    int64_t id;
+    int replaced;
+};
+
+static int kb_insert_chunks(struct sq_conn *c, const char *tenant, int64_t doc_id,
+                            const struct wf_store_kb_chunk *chunks, size_t n)
+{
+    int rc = WF_OK;
+    for (size_t i = 0; !rc && i < n; i++) {
+        const struct wf_store_kb_chunk *k = &chunks[i];
+        sqlite3_stmt *q = sq_stmt(c, SQ_KB_CHUNK_INSERT, &rc);
+        if (!q)
+            return rc;
+        sqlite3_bind_int64(q, 1, doc_id);
+        sqlite3_bind_int64(q, 2, k->seq);
+        bind_s(q, 3, tenant);
+        bind_s(q, 4, k->heading);
+        sqlite3_bind_int64(q, 5, k->line_start);
+        sqlite3_bind_int64(q, 6, k->line_end);
+        sqlite3_bind_text64(q, 7, k->text ? k->text : "", k->len, SQLITE_STATIC, SQLITE_UTF8);
+        if (k->vec)
+            sqlite3_bind_blob64(q, 8, k->vec, k->dim * sizeof(float), SQLITE_STATIC);
+        else
+            sqlite3_bind_null(q, 8);
+        bind_s(q, 9, k->vec ? k->embed_model : "");
+        rc = sq_exec_stmt(c, q);
+    }
+    return rc;
+}
+
+static int op_kb_put(struct sq_conn *c, struct sq_op *op)
+{
+    struct kb_put_arg *a = op->arg;
+    const struct wf_store_kb_doc *d = a->d;
+    int64_t now = d->now_ms ? d->now_ms : wf_store_now_ms();
+    int rc = WF_OK;
+    sqlite3_stmt *q = sq_stmt(c, SQ_KB_DOC_FIND, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, d->tenant);
+    bind_s(q, 2, d->name);
+    int src = sqlite3_step(q);
+    int64_t id = src == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    sq_end(q);
+    if (src != SQLITE_ROW && src != SQLITE_DONE)
+        return sq_err(c, src);
+    int existed = id != 0;
+    if (existed) {
+        /* replacing keeps the id (citations and links stay valid) */
+        q = sq_stmt(c, SQ_KB_CHUNKS_DELETE, &rc);
+        if (!q)
+            return rc;
+        bind_s(q, 1, d->tenant);
+        sqlite3_bind_int64(q, 2, id);
+        if ((rc = sq_exec_stmt(c, q)) != WF_OK)
+            return rc;
+        q = sq_stmt(c, SQ_KB_DOC_UPDATE, &rc);
+        if (!q)
+            return rc;
+        bind_s(q, 1, d->tenant);
+        sqlite3_bind_int64(q, 2, id);
+    } else {
+        q = sq_stmt(c, SQ_KB_DOC_INSERT, &rc);
+        if (!q)
+            return rc;
+        bind_s(q, 1, d->tenant);
+        bind_s(q, 2, d->name);
+    }
+    bind_s(q, 3, d->format);
+    bind_s(q, 4, d->sha256);
+    sqlite3_bind_int64(q, 5, d->bytes);
+    sqlite3_bind_int64(q, 6, (sqlite3_int64)d->n_chunks);
+    sqlite3_bind_int64(q, 7, (sqlite3_int64)d->text_len);
+    sqlite3_bind_blob64(q, 8, a->blob, a->blob_len, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 9, now);
+    if ((rc = sq_exec_stmt(c, q)) != WF_OK)
+        return rc;
+    if (!id)
+        id = sqlite3_last_insert_rowid(c->db);
+    rc = kb_insert_chunks(c, d->tenant, id, d->chunks, d->n_chunks);
+    if (!rc) {
+        a->replaced = existed;
+        a->id = id;
+    }
+    return rc;
+}
+
+static int sq_kb_doc_put(struct wf_store *st, const struct wf_store_kb_doc *d, int64_t *id,
+                         int *replaced)
+{
+    struct kb_put_arg a = {d, NULL, 0, 0, 0};
+    unsigned char *blob = NULL;
+    /* compress in the caller's thread: the writer only copies bytes */
+    int rc = wf_store__compress(d->text ? d->text : "", d->text_len, &blob, &a.blob_len);
+    if (rc)
+        return rc;
+    a.blob = blob;
+    rc = sq_submit(be(st), op_kb_put, &a, NULL);
+    wf_free(blob);
+    if (!rc && id)
+        *id = a.id;
+    if (!rc && replaced)
+        *replaced = a.replaced;
+    return rc;
+}
+
+struct kb_del_arg {
+    const char *tenant;
+    int64_t id;
+};
+
+static int op_kb_delete(struct sq_conn *c, struct sq_op *op)
+{
+    const struct kb_del_arg *a = op->arg;
+    int rc = WF_OK;
+    sqlite3_stmt *q = sq_stmt(c, SQ_KB_CHUNKS_DELETE, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, a->tenant);
+    sqlite3_bind_int64(q, 2, a->id);
+    if ((rc = sq_exec_stmt(c, q)) != WF_OK)
+        return rc;
+    q = sq_stmt(c, SQ_KB_DOC_DELETE, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, a->tenant);
+    sqlite3_bind_int64(q, 2, a->id);
+    if ((rc = sq_exec_stmt(c, q)) != WF_OK)
+        return rc;
+    return sqlite3_changes(c->db) == 1 ? WF_OK : WF_ENOENT;
+}
+
+static int sq_kb_doc_delete(struct wf_store *st, const char *tenant, int64_t id)
+{
+    struct kb_del_arg a = {tenant, id};
+    return sq_submit(be(st), op_kb_delete, &a, NULL);
+}
+
+static void bind_kb_list(sqlite3_stmt *q, const void *args)
+{
+    bind_s(q, 1, args);
+    sqlite3_bind_int64(q, 2, WF_STORE_KB_LIST_MAX);
+}
+
+static int sq_kb_doc_list(struct wf_store *st, const char *tenant, json_t **out)
+{
+    static const struct jcol cols[] = {{"id", 'i'},       {"name", 's'},      {"format", 's'},
+                                       {"sha256", 's'},   {"bytes", 'i'},     {"chunks", 'i'},
+                                       {"added_ms", 'i'}, {"updated_ms", 'i'}};
+    json_t *items = NULL;
+    int rc = sq_list(st, SQ_KB_DOC_LIST, bind_kb_list, tenant, cols, 8, &items);
+    if (rc)
+        return rc;
+    *out = json_pack("{s:o}", "documents", items);
+    return *out ? WF_OK : WF_ENOMEM;
+}
+
+static int sq_kb_doc_get(struct wf_store *st, const char *tenant, int64_t id, const char *name,
+                         struct wf_store_kb_info *out, char **text, size_t *text_len)
+{
+    struct sq *s = be(st);
+    struct sq_conn *c;
+    int rc = rd_acquire(s, &c);
+    if (rc)
+        return rc;
+    sqlite3_stmt *q = sq_stmt(c, name ? SQ_KB_DOC_GET_NAME : SQ_KB_DOC_GET, &rc);
+    if (!q)
+        goto out;
+    bind_s(q, 1, tenant);
+    if (name)
+        bind_s(q, 2, name);
+    else
+        sqlite3_bind_int64(q, 2, id);
+    int src = sqlite3_step(q);
+    if (src != SQLITE_ROW) {
+        rc = src == SQLITE_DONE ? WF_ENOENT : sq_err(c, src);
+        goto out;
+    }
+    struct wf_store_kb_info info;
+    memset(&info, 0, sizeof(info));
+    info.id = sqlite3_column_int64(q, 0);
+    wf_store__copy(info.name, sizeof(info.name), col_s(q, 1));
+    wf_store__copy(info.format, sizeof(info.format), col_s(q, 2));
+    wf_store__copy(info.sha256, sizeof(info.sha256), col_s(q, 3));
+    info.bytes = sqlite3_column_int64(q, 4);
+    info.n_chunks = sqlite3_column_int64(q, 5);
+    info.added_ms = sqlite3_column_int64(q, 6);
+    info.updated_ms = sqlite3_column_int64(q, 7);
+    if (text) {
+        sqlite3_int64 raw_len = sqlite3_column_int64(q, 8);
+        const unsigned char *blob = sqlite3_column_blob(q, 9);
+        size_t blob_len = (size_t)sqlite3_column_bytes(q, 9);
+        if (raw_len < 0 || (uint64_t)raw_len > WF_STORE_KB_TEXT_BYTES) {
+            rc = WF_ETOOBIG;
+            goto out;
+        }
+        rc = wf_store__uncompress(blob ? blob : (const unsigned char *)"", blob_len,
+                                  (size_t)raw_len, text);
+        if (rc)
+            goto out;
+        *text_len = (size_t)raw_len;
+    }
+    *out = info;
+out:
+    sq_end(q);
+    rd_release(s, c);
+    return rc;
+}
+
+static int sq_kb_chunks_read(struct wf_store *st, const char *tenant, int64_t doc_id,
+                             wf_store_kb_chunk_fn fn, void *ud)
+{
+    struct sq *s = be(st);
+    struct sq_conn *c;
+    float *vec = NULL;
+    size_t vec_cap = 0;
+    int rc = rd_acquire(s, &c);
+    if (rc)
+        return rc;
+    sqlite3_stmt *q = sq_stmt(c, SQ_KB_CHUNKS_READ, &rc);
+    if (!q)
+        goto out;
+    bind_s(q, 1, tenant);
+    sqlite3_bind_int64(q, 2, doc_id);
+    int src;
+    while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+        struct wf_store_kb_row row;
+        memset(&row, 0, sizeof(row));
+        row.doc_id = sqlite3_column_int64(q, 0);
+        row.doc_name = col_s(q, 1);
+        row.chunk.seq = (uint32_t)sqlite3_column_int64(q, 2);
+        row.chunk.heading = col_s(q, 3);
+        row.chunk.line_start = (uint32_t)sqlite3_column_int64(q, 4);
+        row.chunk.line_end = (uint32_t)sqlite3_column_int64(q, 5);
+        row.chunk.text = col_s(q, 6);
+        row.chunk.len = (size_t)sqlite3_column_bytes(q, 6);
+        const void *blob = sqlite3_column_blob(q, 7);
+        size_t blob_len = (size_t)sqlite3_column_bytes(q, 7);
+        row.chunk.embed_model = col_s(q, 8);
+        if (blob && blob_len && blob_len % sizeof(float) == 0 &&
+            blob_len / sizeof(float) <= WF_STORE_KB_DIM) {
+            /* SQLite's blob pointer has no float alignment guarantee: copy */
+            size_t dim = blob_len / sizeof(float);
+            if ((rc = wf_grow((void **)&vec, &vec_cap, dim, sizeof(float), WF_STORE_KB_DIM)) !=
+                WF_OK)
+                break;
+            memcpy(vec, blob, blob_len);
+            row.chunk.vec = vec;
+            row.chunk.dim = dim;
+        } else if (blob_len) {
+            rc = WF_EFORMAT; /* a vector blob this backend never writes */
+            break;
+        }
+        if ((rc = fn(ud, &row)) != WF_OK)
+            break;
+    }
+    if (!rc && src != SQLITE_DONE)
+        rc = sq_err(c, src);
+out:
+    sq_end(q);
+    rd_release(s, c);
+    wf_free(vec);
+    return rc;
+}
+
+struct kb_vec_arg {
+    const char *tenant;
+    int64_t doc_id;
+    const float *vecs;
+    size_t n, dim;
+    const char *model;
+};
+
+static int op_kb_vectors(struct sq_conn *c, struct sq_op *op)
+{
+    const struct kb_vec_arg *a = op->arg;
+    int rc = WF_OK;
+    uint32_t *seqs = NULL;
+    size_t n = 0, cap = 0;
+    sqlite3_stmt *q = sq_stmt(c, SQ_KB_CHUNK_SEQS, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, a->tenant);
+    sqlite3_bind_int64(q, 2, a->doc_id);
+    int src;
+    while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+        if ((rc = wf_grow((void **)&seqs, &cap, n + 1, sizeof(*seqs), WF_STORE_KB_CHUNKS)) != 0)
+            break;
+        seqs[n++] = (uint32_t)sqlite3_column_int64(q, 0);
+    }
+    if (!rc && src != SQLITE_DONE)
+        rc = sq_err(c, src);
+    sq_end(q);
+    if (!rc) {
+        q = sq_stmt(c, SQ_KB_DOC_GET, &rc);
+        if (q) {
+            bind_s(q, 1, a->tenant);
+            sqlite3_bind_int64(q, 2, a->doc_id);
+            src = sqlite3_step(q);
+            rc = src == SQLITE_ROW ? WF_OK : src == SQLITE_DONE ? WF_ENOENT : sq_err(c, src);
+            sq_end(q);
+        }
+    }
+    if (!rc && n != a->n)
+        rc = WF_ECONFLICT;
+    for (size_t i = 0; !rc && i < n; i++) {
+        q = sq_stmt(c, SQ_KB_VEC_UPDATE, &rc);
+        if (!q)
+            break;
+        bind_s(q, 1, a->tenant);
+        sqlite3_bind_int64(q, 2, a->doc_id);
+        sqlite3_bind_int64(q, 3, seqs[i]);
+        sqlite3_bind_blob64(q, 4, a->vecs + i * a->dim, a->dim * sizeof(float), SQLITE_STATIC);
+        bind_s(q, 5, a->model);
+        rc = sq_exec_stmt(c, q);
+    }
+    wf_free(seqs);
+    return rc;
+}
+
+static int sq_kb_vectors_put(struct wf_store *st, const char *tenant, int64_t doc_id,
+                             const float *vecs, size_t n, size_t dim, const char *embed_model)
+{
+    struct kb_vec_arg a = {tenant, doc_id, vecs, n, dim, embed_model};
+    return sq_submit(be(st), op_kb_vectors, &a, NULL);
+}
+
 const struct wf_store_ops wf_store__sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -2453,4 +2836,10 @@ const struct wf_store_ops wf_store__sqlite_ops = {
     .job_counts = sq_job_counts,
     .job_dead_list = sq_job_dead_list,
     .events_read = sq_events_read,
+    .kb_doc_put = sq_kb_doc_put,
+    .kb_doc_delete = sq_kb_doc_delete,
+    .kb_doc_list = sq_kb_doc_list,
+    .kb_doc_get = sq_kb_doc_get,
+    .kb_chunks_read = sq_kb_chunks_read,
+    .kb_vectors_put = sq_kb_vectors_put,
 };

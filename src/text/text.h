@@ -66,4 +66,42 @@ void wf_text_lower(const char *s, size_t len, char *dst);
  * hay or NULL. */
 const char *wf_text_find_ci(const char *hay, size_t len, const char *needle);
 
+/* ---- Search terms ---------------------------------------------------------- */
+
+#define WF_TEXT_TERM_MAX_BYTES 64u /* longer terms are dropped (their parts are kept) */
+
+/* Kinds of terms given to a wf_text_term_fn. */
+enum wf_text_term_kind {
+    WF_TEXT_TERM_WORD = 0, /* a prose word, lowercased and stemmed (stopwords dropped) */
+    WF_TEXT_TERM_WHOLE,    /* a code-like token kept whole: "foo_bar", "a/b/c.py", "--flag" */
+    WF_TEXT_TERM_PART      /* a part of a WHOLE token or of a camelCase word, stemmed */
+};
+
+/* Called once per term; `term` is borrowed for the call. A non-zero return
+ * stops the scan and is returned by wf_text_search_terms(). */
+typedef int (*wf_text_term_fn)(void *ud, const char *term, size_t len, enum wf_text_term_kind kind);
+
+/* Splits text into search terms, the same way for documents and queries.
+ * Code-aware: a run of letters, digits and '_' joined by '.', '/', '\\',
+ * '-' or ':' ("ENOENT", "foo_bar", "pkg.Class", "a/b/c.py", "v1.2.3") and a
+ * leading "-"/"--" option or "/" path is one token. A plain word is
+ * lowercased, dropped when it is an English stopword, and stemmed with the
+ * Snowball English stemmer ("running" -> "run"). A code-like token is
+ * emitted whole (lowercased, not stemmed) and then by parts: path
+ * components ("c.py"), then the words between '_', '.', '-', ':'
+ * ("foo", "bar", "pkg", "class"), each stemmed, stopwords kept; camelCase
+ * words also give their parts ("getUserName" -> "getusernam", "get",
+ * "user", "name"). Bytes >= 0x80 are word bytes (UTF-8 text stays whole).
+ * Thread-safe (one stemmer per thread). Returns WF_OK or fn's code. */
+int wf_text_search_terms(const char *s, size_t len, wf_text_term_fn fn, void *ud);
+
+/* Stems one lowercase word with Snowball English into dst (capacity cap,
+ * NUL-terminated) and returns the stem's length; a word longer than
+ * WF_TEXT_TERM_MAX_BYTES or a failed stemmer copies the word (truncated to
+ * cap - 1). Thread-safe. */
+size_t wf_text_stem(const char *w, size_t len, char *dst, size_t cap);
+
+/* 1 when the lowercase word is an English stopword ("the", "and", ...). */
+int wf_text_is_stopword(const char *w, size_t len);
+
 #endif

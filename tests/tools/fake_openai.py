@@ -13,7 +13,13 @@ parent process goes away or after --max-seconds (default 300), and serves:
        deltas of 5 bytes, a finish chunk with usage, then "data: [DONE]"),
        sent with chunked transfer encoding. A request without "model" or
        "messages" is a 400.
-  GET  /_requests   JSON array of every chat request so far: path, headers
+  POST /v1/embeddings  {"model", "input": [strings] | string, "dimensions"?}:
+       an OpenAI "list" of "embedding" objects, one per input, in reverse
+       order of "index" (clients must sort by it); each vector has
+       "dimensions" (default 8) floats derived from a SHA-256 of the text,
+       so equal texts get equal vectors. 400 without "model" or "input".
+       Script steps apply here too (status, headers, raw, delay_ms).
+  GET  /_requests   JSON array of every chat and embeddings request so far: path, headers
        (authorization, content-type, accept), body (parsed JSON, or text)
   POST /_script     appends steps (a JSON array) to the script queue
   POST /_reset      forgets requests, script steps and marker counters
@@ -44,6 +50,7 @@ lines 2 and 3 added, line 1 context):
   json-stream  ignores "stream" and answers one JSON body
 """
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -182,6 +189,39 @@ class Handler(BaseHTTPRequestHandler):
             self.chunk("data: [DONE]\n\n")
         self.chunk(b"")
 
+    def embeddings(self, body):
+        hdrs = {k: self.headers.get(k) for k in RECORDED_HEADERS if self.headers.get(k)}
+        try:
+            req = json.loads(body)
+        except ValueError:
+            req = None
+        with _lock:
+            _requests.append({"path": self.path, "headers": hdrs,
+                              "body": req if req is not None else body.decode("utf-8", "replace")})
+            step = _script.pop(0) if _script else None
+        if step is not None:
+            time.sleep(step.get("delay_ms", 0) / 1000.0)
+            status = step.get("status", 200)
+            if "raw" in step:
+                return self.send(status, step["raw"], step.get("content_type", "application/json"),
+                                 step.get("headers", {}))
+            if status != 200:
+                return self.send(status, {"error": {"message": step.get("error", "scripted error")}},
+                                 extra=step.get("headers", {}))
+        if not isinstance(req, dict) or "model" not in req or "input" not in req:
+            return self.send(400, {"error": {"message": "model and input are required"}})
+        inputs = req["input"] if isinstance(req["input"], list) else [req["input"]]
+        dim = int(req.get("dimensions") or 8)
+        data = []
+        for i, text in enumerate(inputs):
+            digest = hashlib.sha256(str(text).encode()).digest()
+            vec = [(digest[k % 32] - 128) / 128.0 for k in range(dim)]
+            data.append({"object": "embedding", "index": i, "embedding": vec})
+        data.reverse()
+        n_tok = sum(len(str(t)) for t in inputs) // 4
+        self.send(200, {"object": "list", "data": data, "model": req["model"],
+                        "usage": {"prompt_tokens": n_tok, "total_tokens": n_tok}})
+
     def do_POST(self):
         body = self.read_body()
         if self.path == "/_reset":
@@ -195,6 +235,8 @@ class Handler(BaseHTTPRequestHandler):
             with _lock:
                 _script.extend(steps)
             return self.send(200, {"queued": len(steps)})
+        if self.path == "/v1/embeddings":
+            return self.embeddings(body)
         if self.path != "/v1/chat/completions":
             return self.send(404, {"error": {"message": "no route %s" % self.path}})
         hdrs = {k: self.headers.get(k) for k in RECORDED_HEADERS if self.headers.get(k)}

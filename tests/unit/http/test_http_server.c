@@ -161,7 +161,32 @@ static void h_whoami_thread(struct wf_http_req *req, struct wf_http_resp *resp, 
     wf_http_resp_printf(resp, 200, "io");
 }
 
+/* Streamed response: one chunk, then waits until the test has read it
+ * (so the chunk provably left before the handler finished), then more. */
+static atomic_int stream_release;
+static atomic_int stream_write_rc;
+static void h_stream(struct wf_http_req *req, struct wf_http_resp *resp, void *ud)
+{
+    (void)ud;
+    resp->status = 200;
+    resp->content_type = "text/event-stream";
+    struct wf_http_stream *st = wf_http_stream_begin(req, resp);
+    assert_int_equal(wf_http_stream_write(st, "data: one\n\n", 11), WF_OK);
+    for (int i = 0; i < 400 && !atomic_load(&stream_release); i++)
+        usleep(5000);
+    int rc = WF_OK;
+    for (int i = 0; i < 200 && rc == WF_OK; i++) {
+        rc = wf_http_stream_write(st, "data: two\n\n", 11);
+        if (atomic_load(&stream_release) == 1)
+            break; /* a reading client: one more chunk is enough */
+        usleep(5000);
+    }
+    atomic_store(&stream_write_rc, rc);
+    wf_http_stream_end(st);
+}
+
 static const struct wf_http_route routes[] = {
+    {WF_HTTP_GET, "/v1/stream", h_stream, WF_HTTP_ROUTE_PUBLIC, 0, "stream"},
     {WF_HTTP_POST, "/v1/defer", h_defer, WF_HTTP_ROUTE_INLINE_SMALL | WF_HTTP_ROUTE_PUBLIC,
      1u << 20, "defer"},
     {WF_HTTP_GET, "/v1/io", h_whoami_thread, WF_HTTP_ROUTE_INLINE | WF_HTTP_ROUTE_PUBLIC, 0, "io"},
@@ -373,6 +398,74 @@ static void test_deferred(void **state)
     assert_true(read_resp(r, &p, 0));
     assert_int_equal(p.status, 200);
     close(r->fd);
+    free(r);
+}
+
+/* Reads until needle is in the reader's buffer. */
+static int read_until(struct reader *r, const char *needle)
+{
+    for (;;) {
+        r->buf[r->len < sizeof(r->buf) ? r->len : sizeof(r->buf) - 1] = '\0';
+        if (strstr(r->buf, needle))
+            return 1;
+        if (!fill(r))
+            return 0;
+    }
+}
+
+static void test_stream(void **state)
+{
+    (void)state;
+    struct reader *r = calloc(1, sizeof(*r));
+    struct resp p;
+    char v[64];
+    atomic_store(&stream_release, 0);
+    r->fd = client(F.port);
+    SEND(r->fd, "GET /v1/stream HTTP/1.1\r\n\r\n");
+    /* the head and the first chunk arrive while the handler is still running */
+    assert_true(read_until(r, "data: one\n\n\r\n"));
+    assert_non_null(strstr(r->buf, "HTTP/1.1 200 OK\r\n"));
+    assert_non_null(strstr(r->buf, "Transfer-Encoding: chunked\r\n"));
+    assert_non_null(strstr(r->buf, "Content-Type: text/event-stream\r\n"));
+    assert_null(strstr(r->buf, "Content-Length"));
+    assert_non_null(strstr(r->buf, "\r\n\r\nb\r\ndata: one\n\n\r\n"));
+    assert_null(strstr(r->buf, "two"));
+    atomic_store(&stream_release, 1);
+    assert_true(read_until(r, "b\r\ndata: two\n\n\r\n0\r\n\r\n"));
+    assert_int_equal(atomic_load(&stream_write_rc), WF_OK);
+    /* the connection stays usable for the next request */
+    char *end = strstr(r->buf, "0\r\n\r\n") + 5;
+    r->len -= (size_t)(end - r->buf);
+    memmove(r->buf, end, r->len);
+    SEND(r->fd, "GET /health HTTP/1.1\r\n\r\n");
+    assert_true(read_resp(r, &p, 0));
+    assert_int_equal(p.status, 200);
+    close(r->fd);
+
+    /* HTTP/1.0: no chunk framing, the body ends with the connection */
+    atomic_store(&stream_release, 1);
+    r->len = 0;
+    r->fd = client(F.port);
+    SEND(r->fd, "GET /v1/stream HTTP/1.0\r\n\r\n");
+    while (fill(r))
+        ;
+    r->buf[r->len] = '\0';
+    assert_non_null(strstr(r->buf, "\r\n\r\ndata: one\n\ndata: two\n\n"));
+    assert_null(strstr(r->buf, "chunked"));
+    (void)v;
+    close(r->fd);
+
+    /* the client leaves mid-stream: the producer's writes fail */
+    atomic_store(&stream_release, 2);
+    atomic_store(&stream_write_rc, -1);
+    r->len = 0;
+    r->fd = client(F.port);
+    SEND(r->fd, "GET /v1/stream HTTP/1.1\r\n\r\n");
+    assert_true(read_until(r, "data: one"));
+    close(r->fd);
+    for (int i = 0; i < 400 && atomic_load(&stream_write_rc) == -1; i++)
+        usleep(5000);
+    assert_int_equal(atomic_load(&stream_write_rc), WF_EIO);
     free(r);
 }
 
@@ -779,6 +872,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_keepalive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pipelining_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deferred, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stream, setup, teardown),
         cmocka_unit_test_setup_teardown(test_post_bodies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_expect_continue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits, setup, teardown),

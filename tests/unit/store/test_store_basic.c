@@ -21,7 +21,7 @@
 #include "store/store.h"
 #include "store_test.h"
 
-#define MIGRATIONS 2 /* schema versions this build knows (2: pull request reviews) */
+#define MIGRATIONS 3 /* schema versions this build knows (3: knowledge base) */
 
 static int64_t scalar(const char *path, const char *sql)
 {
