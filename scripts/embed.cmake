@@ -1,6 +1,18 @@
 # SPDX-License-Identifier: Apache-2.0
 # Turns a file into a C array: cmake -DIN=file -DOUT=file.c -DSYM=name -P embed.cmake
-file(READ ${IN} hex HEX)
+# With -DDIR=dir instead of IN: the dir's *.txt files, sorted by name, one after another.
+if(DEFINED DIR)
+  file(GLOB parts ${DIR}/*.txt)
+  list(SORT parts)
+  set(hex "")
+  foreach(part ${parts})
+    file(READ ${part} h HEX)
+    string(APPEND hex "${h}")
+  endforeach()
+  set(IN ${DIR})
+else()
+  file(READ ${IN} hex HEX)
+endif()
 string(LENGTH "${hex}" n)
 math(EXPR nbytes "${n} / 2")
 string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," body "${hex}")

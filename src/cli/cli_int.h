@@ -30,6 +30,10 @@ int wf_cli__dora(int argc, char **argv);
 int wf_cli__kb(int argc, char **argv);
 int wf_cli__search(int argc, char **argv);
 int wf_cli__ask(int argc, char **argv);
+int wf_cli__label(int argc, char **argv);
+int wf_cli__models(int argc, char **argv);
+/* `train triage|risk --store URL --tenant T` (cli_models.c). */
+int wf_cli__train_store(int argc, char **argv);
 
 /* Prints "workflowai: <what>: <message>" to stderr and returns `code`. */
 int wf_cli__fail(int code, const char *what, const char *fmt, ...)

@@ -27,6 +27,8 @@ static const struct {
     {"search", wf_cli__search, "search the knowledge base (keyword, semantic or hybrid)"},
     {"ask", wf_cli__ask, "answer a question from the knowledge base, with citations"},
     {"dora", wf_cli__dora, "DORA metrics and weekly reports (dora [report --week YYYY-Www])"},
+    {"label", wf_cli__label, "feedback on triage results: labels, resolutions, queue, agreement"},
+    {"models", wf_cli__models, "a tenant's model versions: list, rollback VERSION"},
     {"serve", wf_cli__serve, "run the HTTP service: webhooks, workers, /v1 API, /metrics"},
     {"tenant", wf_cli__tenant, "add or list tenants and their webhook secrets"},
     {"key", wf_cli__key, "create, list or revoke API keys of a tenant"},

@@ -15,7 +15,8 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: workflowai train triage DATA... [-o FILE] [--version V] [--folds K]\n\n"
+    fprintf(f, "usage: workflowai train triage DATA... [-o FILE] [--version V] [--folds K]\n"
+               "       workflowai train triage|risk --store URL --tenant T [--shuffle-labels]\n\n"
                "Trains the failure-category classifier (logistic regression over features of\n"
                "the lines the analyzer extracts) from labelled records and writes a model\n"
                "file for 'workflowai triage --model FILE'. The default model compiled into\n"
@@ -28,7 +29,13 @@ static void usage(FILE *f)
                "  --version V        version string stored in the model\n"
                "  --folds K          report K-fold cross-validated accuracy (default 5;\n"
                "                     0 skips it)\n"
-               "  -h, --help         show this help\n");
+               "  -h, --help         show this help\n\n"
+               "With --store and --tenant, retrains the tenant's model from the built-in\n"
+               "corpus plus its resolved category labels, evaluates it against the active\n"
+               "model on a fixed held-out split and promotes it only if its macro-F1 is not\n"
+               "worse by more than 0.01; otherwise it is stored as rejected with the reason\n"
+               "(docs/models.md). --shuffle-labels trains on shuffled labels, a deliberately\n"
+               "worse model for checking that the promotion gate holds.\n");
 }
 
 int wf_cli__train(int argc, char **argv)
@@ -41,6 +48,9 @@ int wf_cli__train(int argc, char **argv)
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? WF_CLI_EXIT_USAGE : WF_CLI_EXIT_OK;
     }
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "--store") == 0 || strcmp(argv[i], "--tenant") == 0)
+            return wf_cli__train_store(argc, argv);
     if (strcmp(argv[1], "triage") != 0)
         return wf_cli__fail(WF_CLI_EXIT_USAGE, "train", "unknown model '%s' (only 'triage')",
                             argv[1]);

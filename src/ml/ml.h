@@ -92,4 +92,47 @@ void wf_ml_class_prf(const struct wf_ml_confusion *c, unsigned cls, double *p, d
 /* Mean F1 over classes that occur in truth or predictions. */
 double wf_ml_macro_f1(const struct wf_ml_confusion *c);
 
+/* ---- Agreement, label resolution, drift statistics (ml_stats.c) -------------------- */
+
+/* Cohen's kappa of two raters over n items: a[i] and b[i] are the class
+ * indexes the raters gave item i. kappa = (p_o - p_e) / (1 - p_e) with p_o
+ * the observed agreement and p_e the agreement expected from each rater's
+ * class frequencies. When p_e == 1 (both used one and the same class for
+ * everything) kappa is 1 (p_o is then 1 too). *p_o (optional) receives the
+ * observed agreement. WF_EINVAL on n == 0 or a class outside [0,
+ * n_classes), n_classes > WF_ML_MAX_CLASSES. Pure. */
+int wf_ml_cohen_kappa(const int *a, const int *b, size_t n, unsigned n_classes, double *kappa,
+                      double *p_o);
+
+/* One label given to an item. */
+struct wf_ml_vote {
+    int label;     /* class index */
+    int64_t at_ms; /* when it was given */
+};
+
+/* Resolves conflicting labels of one item: the class with most votes;
+ * a tie goes to the tied class whose latest vote is the most recent (a
+ * further tie on time: the lower class index). Callers pass one vote per
+ * labeler (their latest). Returns the class, or -1 when n == 0 or a label
+ * is outside [0, n_classes). Pure. */
+int wf_ml_resolve_votes(const struct wf_ml_vote *v, size_t n, unsigned n_classes);
+
+/* Floor applied to every bin proportion by wf_ml_psi and wf_ml_js (so an
+ * empty bin contributes a large but finite term). */
+#define WF_ML_DRIFT_EPS 1e-4
+
+/* Population stability index of `actual` against `expected`, both n bin
+ * counts (any scale; each is normalised to proportions, which are then
+ * floored at WF_ML_DRIFT_EPS): sum (a_i - e_i) * ln(a_i / e_i). 0 when a
+ * histogram is empty or n == 0. Pure. */
+double wf_ml_psi(const double *expected, const double *actual, size_t n);
+
+/* Jensen-Shannon divergence of two histograms (normalised and floored as
+ * in wf_ml_psi), base-2 logarithms: 0 (same) .. 1 (disjoint). Pure. */
+double wf_ml_js(const double *p, const double *q, size_t n);
+
+/* The bin of v among n equal-width bins over [lo, hi]; values outside go
+ * to the first or last bin (NaN to the first). n >= 1, hi > lo. Pure. */
+size_t wf_ml_bin(double v, double lo, double hi, size_t n);
+
 #endif

@@ -45,9 +45,13 @@ struct wf_server_config {
     long header_timeout_ms; /* slow-client limits */
     long body_timeout_ms;
     long idle_timeout_ms;
-    long shutdown_timeout_ms; /* drain on SIGTERM */
-    long max_log_bytes;       /* log upload cap (after gunzip) */
-    long llm_timeout_ms;      /* one LLM call, retries included */
+    long shutdown_timeout_ms;  /* drain on SIGTERM */
+    long max_log_bytes;        /* log upload cap (after gunzip) */
+    long llm_timeout_ms;       /* one LLM call, retries included */
+    char retrain_interval[32]; /* "off" or e.g. "24h": scheduled retraining from new labels */
+    double drift_threshold;    /* PSI above which a model_drift warning is raised */
+    long drift_window_days;    /* incoming failures compared with the training set */
+    long drift_min_samples;    /* fewer failures never count as drift */
 };
 
 /* Fills the defaults. */

@@ -63,6 +63,10 @@ static const struct key keys[] = {
     {"idle-timeout-ms",     L(idle_timeout_ms), "60000",        10, 3600000, "keep-alive idle time"},
     {"shutdown-timeout-ms", L(shutdown_timeout_ms), "10000",    0, 3600000, "drain time on SIGTERM"},
     {"max-log-bytes",       L(max_log_bytes), "268435456",      1024, 268435456, "cap on an uploaded or fetched log (after gunzip)"},
+    {"retrain-interval",    S(retrain_interval), "off",         0, 0, "retrain each tenant's triage model when it has new labels, this often (e.g. 24h; off)"},
+    {"drift-threshold",     D(drift_threshold), "0.2",          0.001, 100, "PSI above which a model_drift warning is raised (docs/models.md)"},
+    {"drift-window-days",   L(drift_window_days), "7",          1, 365, "days of incoming failures compared with the training set"},
+    {"drift-min-samples",   L(drift_min_samples), "30",         1, 1000000, "failures needed before drift can warn"},
 };
 /* clang-format on */
 

@@ -102,6 +102,10 @@ void wf_server__metrics_observe(struct wf_server__metrics *m, const char *name,
 /* Sets a gauge (e.g. queue depth) with one optional label pair. */
 void wf_server__metrics_gauge(struct wf_server__metrics *m, const char *name, const char *label,
                               const char *value, double v);
+/* Sets a gauge with several labels (the metric's comma-separated label
+ * names, one value each, n of them). */
+void wf_server__metrics_gauge_n(struct wf_server__metrics *m, const char *name,
+                                const char *const *values, size_t n, double v);
 /* Renders every metric with # HELP / # TYPE lines (help from the one table
  * of known metric names in server_metrics.c). */
 int wf_server__metrics_render(struct wf_server__metrics *m, struct wf_buf *out);
@@ -141,7 +145,9 @@ struct wf_server__ctx {
     int log_level; /* enum wf_log_level */
     pthread_t *workers;
     size_t n_workers;
-    _Atomic int stopping; /* set once on shutdown */
+    struct wf_server__models *models; /* tenants' active models, retrain scheduler */
+    int64_t retrain_interval_ms;      /* 0 = no scheduled retraining */
+    _Atomic int stopping;             /* set once on shutdown */
 };
 
 /* Borrows a redactor from the pool (or makes one); give it back with
@@ -203,6 +209,44 @@ void wf_server__h_jobs(struct wf_http_req *req, struct wf_http_resp *resp, void 
 void wf_server__h_review(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
 void wf_server__h_reviews(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
 void wf_server__h_risk(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+
+/* Feedback and labeling (server_feedback.c). */
+void wf_server__h_feedback(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_labeling_queue(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_labeling_agreement(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+/* The latest resolution recorded for a signature as {"note","fix_commit",
+ * "by","at"} (owned) or *out NULL when there is none. Store errors. */
+int wf_server__resolution_of(struct wf_server__ctx *c, const char *tenant, const char *signature,
+                             json_t **out);
+/* Epoch milliseconds as "YYYY-MM-DDTHH:MM:SSZ". */
+void wf_server__iso_time(int64_t ms, char *out, size_t cap);
+
+/* Model versions (server_models.c). */
+struct wf_server__models;
+struct wf_server__held;
+int wf_server__models_new(struct wf_server__models **out);
+void wf_server__models_free(struct wf_server__models *m);
+/* The tenant's active triage model (checked against the store at most every
+ * 2 s), held until wf_server__model_release. Thread-safe. */
+int wf_server__model_acquire(struct wf_server__ctx *c, const char *tenant,
+                             struct wf_server__held **out);
+void wf_server__model_release(struct wf_server__ctx *c, struct wf_server__held *h);
+/* The held model (NULL = the bundled one) and its version string ("v3" or
+ * "bundled-<hash prefix>"). */
+const struct wf_ml_model *wf_server__held_model(const struct wf_server__held *h);
+void wf_server__held_version(const struct wf_server__held *h, char *out, size_t cap);
+void wf_server__h_models(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+void wf_server__h_models_rollback(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);
+/* Sets the workflowai_model_* gauges of every tenant, at most once a minute
+ * (and records drift warnings); called by /metrics. */
+void wf_server__model_gauges(struct wf_server__ctx *c);
+/* Runs a retrain job of a tenant (the worker's "retrain" kind). */
+int wf_server__retrain(struct wf_server__ctx *c, const char *tenant, struct wf_buf *err);
+/* Starts/stops the scheduler of --retrain-interval (no-op when off). */
+int wf_server__retrain_start(struct wf_server__ctx *c);
+void wf_server__retrain_stop(struct wf_server__ctx *c);
+/* "off"/"0"/"" (0) or a number with ms, s, m, h or d ("24h"). WF_EINVAL. */
+int wf_server__parse_interval(const char *s, int64_t *ms);
 
 struct wf_risk_diff;
 /* The change-risk report of a parsed diff (diff metrics only: the service

@@ -119,6 +119,13 @@ int wf_server_run(const struct wf_server_config *cfg)
         fprintf(stderr, "workflowai: serve: --listen must be HOST:PORT, got \"%s\"\n", cfg->listen);
         goto out;
     }
+    if (wf_server__parse_interval(cfg->retrain_interval, &c.retrain_interval_ms) != WF_OK) {
+        fprintf(stderr,
+                "workflowai: serve: --retrain-interval must be off or a duration such as 24h, "
+                "30m, 90s (at least 100ms), got \"%s\"\n",
+                cfg->retrain_interval);
+        goto out;
+    }
     if (load_redaction(&c, &err) != WF_OK) {
         fprintf(stderr, "workflowai: serve: redaction config: %s\n", err.p ? err.p : "invalid");
         goto out;
@@ -158,7 +165,7 @@ int wf_server_run(const struct wf_server_config *cfg)
                                300000};
     if (wf_queue_new(c.store, &qo, &c.queue) != WF_OK ||
         wf_server__limiter_new(cfg->rate_limit, cfg->rate_burst, 100000, &c.limiter) != WF_OK ||
-        wf_server__metrics_new(&c.metrics) != WF_OK ||
+        wf_server__metrics_new(&c.metrics) != WF_OK || wf_server__models_new(&c.models) != WF_OK ||
         wf_risk_default_model(&c.risk_model) != WF_OK) {
         fprintf(stderr, "workflowai: serve: out of memory\n");
         goto out;
@@ -206,7 +213,7 @@ int wf_server_run(const struct wf_server_config *cfg)
     if (pthread_create(&sig_thread, NULL, sig_main, &sw) != 0)
         goto out;
     sig_started = 1;
-    if (wf_server__workers_start(&c) != WF_OK) {
+    if (wf_server__workers_start(&c) != WF_OK || wf_server__retrain_start(&c) != WF_OK) {
         fprintf(stderr, "workflowai: serve: cannot start workers\n");
         goto out;
     }
@@ -222,6 +229,8 @@ out:
         pthread_kill(sig_thread, SIGUSR2);
         pthread_join(sig_thread, NULL);
     }
+    c.stopping = 1;
+    wf_server__retrain_stop(&c);
     if (c.queue)
         wf_server__workers_stop(&c);
     wf_http_server_free(c.http);
@@ -231,6 +240,7 @@ out:
     wf_server__limiter_free(c.limiter);
     wf_server__metrics_free(c.metrics);
     wf_ml_model_free(c.risk_model);
+    wf_server__models_free(c.models);
     for (size_t i = 0; i < c.n_pool; i++)
         wf_redact_free(c.pool[i]);
     wf_redact_config_cleanup(&c.redact_cfg);

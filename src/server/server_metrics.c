@@ -79,6 +79,15 @@ static const struct mdef defs[] = {
      "Median time to restore service over the last 30 days, hours."},
     {"workflowai_dora_rework_rate", M_GAUGE, "tenant", FEED_API,
      "Share of deployments that were rework after an incident, last 30 days (0..1)."},
+    {"workflowai_feedback_total", M_COUNTER, "kind", FEED_API,
+     "Feedback labels stored, by kind (category, helpful, resolution, pr_outcome)."},
+    {"workflowai_model_drift_psi", M_GAUGE, "tenant,kind,feature", FEED_API,
+     "Population stability index of a feature of recent failures against the active model's "
+     "training set (category_js: Jensen-Shannon divergence of predicted categories)."},
+    {"workflowai_model_recent_accuracy", M_GAUGE, "tenant,kind", FEED_API,
+     "Share of failures labelled in the last 30 days whose triage-time category was right."},
+    {"workflowai_model_version", M_GAUGE, "tenant,kind", FEED_API,
+     "Active model version per tenant and kind (0: the bundled model)."},
     {"workflowai_build_info", M_GAUGE, "version", FEED_API,
      "Always 1; the label carries the version of the running binary."},
 };
@@ -394,6 +403,29 @@ void wf_server__metrics_gauge(struct wf_server__metrics *r, const char *name, co
 {
     struct metric *m = find(r, name, M_GAUGE, label);
     struct series *s = m ? api_series(r, m, value) : NULL;
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof(bits));
+    if (s)
+        atomic_store_explicit(&s->value, bits, memory_order_relaxed);
+}
+
+static void key_add(char *key, size_t *len, const char *value);
+
+void wf_server__metrics_gauge_n(struct wf_server__metrics *r, const char *name,
+                                const char *const *values, size_t n, double v)
+{
+    struct metric *m = NULL;
+    for (size_t i = 0; i < N_DEFS && !m; i++)
+        if (strcmp(defs[i].name, name) == 0 && defs[i].type == M_GAUGE && defs[i].label &&
+            defs[i].feed == FEED_API)
+            m = find(r, name, M_GAUGE, defs[i].label);
+    if (!m || !m->slots || n == 0 || n > 4)
+        return;
+    char key[4 * (METRICS_MAX_VALUE_BYTES + 1)];
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++)
+        key_add(key, &len, values[i]);
+    struct series *s = series_get(r, m, key, len - 1, METRICS_OTHER, strlen(METRICS_OTHER));
     uint64_t bits;
     memcpy(&bits, &v, sizeof(bits));
     if (s)

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "learn/learn.h"
 #include "server/server_int.h"
 
 /* clang-format off */
@@ -41,6 +42,11 @@ static const struct wf_http_route routes[] = {
     {WF_HTTP_DELETE, "/v1/kb/documents/{id}", wf_server__h_kb_delete,     0, 0, "kb_documents_delete"},
     {WF_HTTP_POST, "/v1/search",            wf_server__h_search,          0, 64u * 1024, "search"},
     {WF_HTTP_POST, "/v1/chat/completions",  wf_server__h_chat,            0, 1024u * 1024, "chat_completions"},
+    {WF_HTTP_POST, "/v1/feedback",          wf_server__h_feedback,        0, WF_LEARN_FEEDBACK_BYTES, "feedback"},
+    {WF_HTTP_GET,  "/v1/labeling/queue",    wf_server__h_labeling_queue,  0, 0, "labeling_queue"},
+    {WF_HTTP_GET,  "/v1/models",            wf_server__h_models,          0, 0, "models"},
+    {WF_HTTP_POST, "/v1/models/{kind}/rollback", wf_server__h_models_rollback, 0, 0, "models_rollback"},
+    {WF_HTTP_GET,  "/v1/labeling/agreement", wf_server__h_labeling_agreement, 0, 0, "labeling_agreement"},
 };
 /* clang-format on */
 
@@ -92,6 +98,7 @@ void wf_server__h_metrics(struct wf_http_req *req, struct wf_http_resp *resp, vo
     wf_server__metrics_count_total(c->metrics, "workflowai_store_writes_total", NULL, NULL,
                                    ss.writes);
     wf_server__dora_gauges(c);
+    wf_server__model_gauges(c);
     resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
     if (wf_server__metrics_render(c->metrics, &resp->body) != WF_OK)
         wf_http_resp_error(resp, req, 500, "internal", "could not render metrics");

@@ -7,8 +7,10 @@
  * whose build has no log and no way to get one ends quietly (a later log
  * upload enqueues it again).
  */
+#include <stdlib.h>
 #include <string.h>
 
+#include "learn/learn.h"
 #include "server/server_int.h"
 #include "review/review.h"
 #include "risk/risk.h"
@@ -59,6 +61,29 @@ static void title_of(const struct wf_triage_result *r, char *out, size_t cap)
     out[n] = 0;
 }
 
+/* A signature someone recorded a fix for: the report says how it was fixed. */
+static int add_resolution(struct wf_server__ctx *c, const char *tenant, const char *signature,
+                          struct wf_buf *report)
+{
+    json_t *res = NULL;
+    int rc = wf_server__resolution_of(c, tenant, signature, &res);
+    if (rc || !res)
+        return rc;
+    json_t *j = json_loadb(report->p, report->len, 0, NULL);
+    char *text = NULL;
+    if (j && json_object_set_new(j, "resolution", res) == 0)
+        text = json_dumps(j, JSON_COMPACT);
+    else
+        json_decref(res);
+    json_decref(j);
+    if (!text)
+        return WF_ENOMEM;
+    wf_buf_reset(report);
+    rc = wf_buf_puts(report, text);
+    free(text);
+    return rc;
+}
+
 int wf_server__triage_build(struct wf_server__ctx *c, const char *tenant, int64_t build_id,
                             struct wf_buf *err)
 {
@@ -68,6 +93,7 @@ int wf_server__triage_build(struct wf_server__ctx *c, const char *tenant, int64_
     struct wf_buf log, report;
     struct wf_triage_result r;
     int have = 0;
+    struct wf_server__held *held = NULL;
     wf_buf_init(&log, (size_t)c->cfg->max_log_bytes);
     wf_buf_init(&report, 64u << 20);
     int rc = wf_store_build_get(c->store, tenant, build_id, &b);
@@ -91,18 +117,29 @@ int wf_server__triage_build(struct wf_server__ctx *c, const char *tenant, int64_
     } else if (rc) {
         goto out;
     }
+    /* the tenant's active model (the bundled one when it has none) */
+    rc = wf_server__model_acquire(c, tenant, &held);
+    if (rc)
+        goto out;
+    char model_version[64];
+    wf_server__held_version(held, model_version, sizeof model_version);
     struct wf_triage_opts o;
     memset(&o, 0, sizeof o);
     o.redact = &c->redact_cfg.opts;
+    o.model = wf_server__held_model(held);
     uint64_t t0 = wf_now_ns();
     rc = wf_triage_buffer(&o, text, len, NULL, 0, &r);
     if (rc)
         goto out;
+    r.model_version = model_version; /* what produced it, as GET /v1/models names it */
     have = 1;
     wf_server__metrics_observe(c->metrics, "workflowai_triage_duration_seconds", wf_now_ns() - t0);
     const char *cat = wf_triage_category_name(r.category);
     wf_server__metrics_count(c->metrics, "workflowai_triage_total", "category", cat, 1);
     rc = wf_triage_format_json(&r, &report);
+    if (rc)
+        goto out;
+    rc = add_resolution(c, tenant, r.signature, &report);
     if (rc)
         goto out;
     char title[256];
@@ -118,13 +155,17 @@ int wf_server__triage_build(struct wf_server__ctx *c, const char *tenant, int64_
         .step = r.failing_step ? r.failing_step : "",
         .title = title,
         .report_json = report.p,
-        .model_version = r.model_version ? r.model_version : "",
+        .model_version = model_version,
         .created_ms = wf_store_now_ms(),
+        .margin = wf_learn_margin(r.probs, WF_TRIAGE__N_CATEGORIES),
+        .log_bytes = (int64_t)len,
+        .key_lines = (int64_t)wf_learn_key_lines(&r),
     };
     rc = wf_store_failure_put(c->store, &f, NULL);
 out:
     if (have)
         wf_triage_result_cleanup(&r);
+    wf_server__model_release(c, held);
     wf_free(text);
     wf_buf_cleanup(&log);
     wf_buf_cleanup(&report);
@@ -280,6 +321,8 @@ static void run_job(struct wf_server__ctx *c, const struct wf_store_job *job)
              json_unpack(p, "{s:s,s:s,s:s,s:s}", "provider", &provider, "repo", &repo, "number",
                          &number, "sha", &sha) == 0)
         rc = wf_server__review_pr(c, job->tenant, provider, repo, number, sha, &err);
+    else if (strcmp(job->kind, "retrain") == 0)
+        rc = wf_server__retrain(c, job->tenant, &err);
     json_decref(p);
     const char *result;
     if (rc == WF_OK || rc == WF_ENOENT) {

@@ -550,3 +550,134 @@ void wf_store__copy(char *dst, size_t cap, const char *src)
         memcpy(dst, src, n);
     dst[n] = '\0';
 }
+
+/* ---- Feedback labels, model versions, notices ------------------------------------ */
+
+static int one_of(const char *s, const char *const *set, size_t n)
+{
+    for (size_t i = 0; s && i < n; i++)
+        if (strcmp(s, set[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int nonempty(const char *s, size_t cap)
+{
+    return s && s[0] && strlen(s) < cap;
+}
+
+int wf_store_label_put(struct wf_store *st, const struct wf_store_label *l, int64_t *id)
+{
+    if (!st || !l || !id_ok(l->tenant) || !l->kind || !id_ok(l->by) || !opt_ok(l->value, 64) ||
+        !opt_ok(l->target, 16) || !opt_ok(l->target_id, WF_LIMIT_ID_BYTES) ||
+        !opt_ok(l->signature, 65) || !opt_ok(l->fix_commit, 65) || !opt_ok(l->repo, 256) ||
+        l->failure_id < 0 || l->number < 0)
+        return WF_EINVAL;
+    if (l->note && strlen(l->note) > WF_STORE_NOTE_BYTES)
+        return WF_ETOOBIG;
+    int ok;
+    if (strcmp(l->kind, "category") == 0)
+        ok = l->failure_id > 0 && nonempty(l->value, 64);
+    else if (strcmp(l->kind, "helpful") == 0)
+        ok = l->value && (strcmp(l->value, "yes") == 0 || strcmp(l->value, "no") == 0) &&
+             l->target && nonempty(l->target_id, WF_LIMIT_ID_BYTES) &&
+             (strcmp(l->target, "answer") == 0 ||
+              (strcmp(l->target, "failure") == 0 && l->failure_id > 0));
+    else if (strcmp(l->kind, "resolution") == 0)
+        ok = nonempty(l->signature, 65);
+    else if (strcmp(l->kind, "pr_outcome") == 0)
+        ok = nonempty(l->repo, 256) && l->number > 0 && l->value &&
+             (strcmp(l->value, "defect") == 0 || strcmp(l->value, "clean") == 0);
+    else
+        ok = 0;
+    return ok ? st->ops->label_put(st, l, id) : WF_EINVAL;
+}
+
+int wf_store_label_list(struct wf_store *st, const char *tenant,
+                        const struct wf_store_label_filter *f, json_t **out)
+{
+    if (!st || !id_ok(tenant) || !out ||
+        (f && (!opt_ok(f->kind, 32) || !opt_ok(f->signature, 65) || f->limit < 0 ||
+               f->before_id < 0 || f->failure_id < 0)))
+        return WF_EINVAL;
+    return st->ops->label_list(st, tenant, f, out);
+}
+
+int wf_store_label_queue(struct wf_store *st, const char *tenant, int limit, json_t **out)
+{
+    if (!st || !id_ok(tenant) || !out || limit < 1 || limit > (int)WF_LIMIT_PAGE_ITEMS)
+        return WF_EINVAL;
+    return st->ops->label_queue(st, tenant, limit, out);
+}
+
+static const char *const model_kinds[] = {"triage", "risk"};
+static const char *const model_states[] = {"candidate", "active", "retired", "rejected"};
+
+/* 1 when s is NULL/"" or a JSON object. */
+static int json_object_ok(const char *s)
+{
+    if (!s || !s[0])
+        return 1;
+    json_t *j = json_loads(s, 0, NULL);
+    int ok = json_is_object(j);
+    json_decref(j);
+    return ok;
+}
+
+int wf_store_model_put(struct wf_store *st, const struct wf_store_model *m, int64_t *version)
+{
+    if (!st || !m || !version || !id_ok(m->tenant) || !one_of(m->kind, model_kinds, 2) ||
+        !one_of(m->status, model_states, 4) || !m->model_text || !m->model_text[0] ||
+        !opt_ok(m->training_hash, 65) || !opt_ok(m->reason, 1024) || m->n_labels < 0)
+        return WF_EINVAL;
+    if (strlen(m->model_text) > WF_LIMIT_MODEL_BYTES ||
+        (m->metrics_json && strlen(m->metrics_json) > WF_LIMIT_JSON_BYTES) ||
+        (m->reference_json && strlen(m->reference_json) > WF_LIMIT_JSON_BYTES))
+        return WF_ETOOBIG;
+    if (!json_object_ok(m->metrics_json) || !json_object_ok(m->reference_json))
+        return WF_EINVAL;
+    return st->ops->model_put(st, m, version);
+}
+
+int wf_store_model_list(struct wf_store *st, const char *tenant, const char *kind, json_t **out)
+{
+    if (!st || !id_ok(tenant) || !out || (kind && !one_of(kind, model_kinds, 2)))
+        return WF_EINVAL;
+    return st->ops->model_list(st, tenant, kind, out);
+}
+
+int wf_store_model_get(struct wf_store *st, const char *tenant, const char *kind, int64_t version,
+                       json_t **out)
+{
+    if (!st || !id_ok(tenant) || !out || !one_of(kind, model_kinds, 2) || version < 0)
+        return WF_EINVAL;
+    return st->ops->model_get(st, tenant, kind, version, out);
+}
+
+int wf_store_model_activate(struct wf_store *st, const char *tenant, const char *kind,
+                            int64_t version)
+{
+    if (!st || !id_ok(tenant) || !one_of(kind, model_kinds, 2) || version < 1)
+        return WF_EINVAL;
+    return st->ops->model_activate(st, tenant, kind, version);
+}
+
+int wf_store_notice_put(struct wf_store *st, const char *tenant, const char *kind, const char *key,
+                        const char *data_json, int64_t created_ms, int *created)
+{
+    if (!st || !id_ok(tenant) || !id_ok(kind) || !nonempty(key, 256) || !created ||
+        !json_object_ok(data_json))
+        return WF_EINVAL;
+    if (data_json && strlen(data_json) > WF_LIMIT_JSON_BYTES)
+        return WF_ETOOBIG;
+    return st->ops->notice_put(st, tenant, kind, key, data_json && data_json[0] ? data_json : "{}",
+                               created_ms ? created_ms : wf_store_now_ms(), created);
+}
+
+int wf_store_notice_list(struct wf_store *st, const char *tenant, const char *kind,
+                         int64_t since_ms, json_t **out)
+{
+    if (!st || !id_ok(tenant) || !out || !opt_ok(kind, WF_LIMIT_ID_BYTES))
+        return WF_EINVAL;
+    return st->ops->notice_list(st, tenant, kind, since_ms, out);
+}

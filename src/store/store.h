@@ -199,6 +199,10 @@ struct wf_store_failure {
     const char *report_json;   /* the full triage JSON report */
     const char *model_version; /* model that produced it */
     int64_t created_ms;
+    double margin;     /* top class probability minus the runner-up's (0..1; 0 = least sure);
+                          the labeling queue orders by it */
+    int64_t log_bytes; /* size of the triaged log (a drift feature), 0 = unknown */
+    int64_t key_lines; /* lines in the excerpt blocks (a drift feature) */
 };
 
 /* Stores a failure and updates its signature's counters (count, first and
@@ -218,16 +222,20 @@ struct wf_store_filter {
 };
 
 /* {"items":[{id,build_id,repo,branch,category,confidence,signature,step,
- * title,created_ms,signature_count}],"next":<before_id or null>} newest
- * first. Returns owned json. */
+ * title,created_ms,signature_count,margin,log_bytes,key_lines,
+ * model_version}],"next":<before_id or null>} newest first. Returns owned
+ * json. */
 int wf_store_failure_list(struct wf_store *st, const char *tenant, const struct wf_store_filter *f,
                           json_t **out);
 /* One failure with its full report ("report" holds the parsed JSON) and
- * build. WF_ENOENT when the tenant has no such failure. */
+ * build, and "resolution": {"note","fix_commit","by","at"} (the latest
+ * resolution label of its signature; "at" ISO-8601 UTC) or null. WF_ENOENT
+ * when the tenant has no such failure. */
 int wf_store_failure_get(struct wf_store *st, const char *tenant, int64_t id, json_t **out);
 /* {"items":[{signature,category,title,count,first_seen_ms,last_seen_ms,
- * repos:[...],branches:[...]}],"next":...} most recently seen first; the
- * filter's repo/branch/category/since apply. */
+ * repos:[...],branches:[...],resolution}],"next":...} most recently seen
+ * first; the filter's repo/branch/category/since apply. resolution as in
+ * wf_store_failure_get. */
 int wf_store_signature_list(struct wf_store *st, const char *tenant,
                             const struct wf_store_filter *f, json_t **out);
 /* Count of failures with this signature for the tenant (0 when none). */
@@ -403,6 +411,102 @@ int wf_store_kb_chunks_read(struct wf_store *st, const char *tenant, int64_t doc
  * is not its chunk count. Used by re-indexing. */
 int wf_store_kb_vectors_put(struct wf_store *st, const char *tenant, int64_t doc_id,
                             const float *vecs, size_t n, size_t dim, const char *embed_model);
+/* ---- Feedback labels --------------------------------------------------------------- */
+
+/* Bytes of a label's note or comment. */
+#define WF_STORE_NOTE_BYTES 4096u
+
+/* One piece of feedback; strings borrowed, "" or NULL when not used by the
+ * kind. Free text (note) must already be redacted. */
+struct wf_store_label {
+    const char *tenant;
+    const char *kind;       /* category | helpful | resolution | pr_outcome */
+    int64_t failure_id;     /* category, helpful on a failure: the failure labelled */
+    const char *value;      /* category name; "yes"/"no" (helpful); "defect"/"clean" */
+    const char *target;     /* helpful: "failure" or "answer" */
+    const char *target_id;  /* helpful: id of the failure or answer */
+    const char *signature;  /* resolution: the failure signature */
+    const char *note;       /* resolution note or helpful comment (redacted) */
+    const char *fix_commit; /* resolution: commit that fixed it */
+    const char *repo;       /* pr_outcome: "owner/name" */
+    int64_t number;         /* pr_outcome: PR/MR number */
+    const char *by;         /* who: API key id, JWT subject or CLI user */
+    int64_t created_ms;     /* 0 = now */
+};
+
+/* Stores a label. WF_ENOENT when a category/helpful-on-failure label names
+ * a failure the tenant does not have, or a resolution names a signature it
+ * has never seen (checked in the same transaction). WF_EINVAL on an
+ * unknown kind or missing field. *id optional. Thread-safe. */
+int wf_store_label_put(struct wf_store *st, const struct wf_store_label *l, int64_t *id);
+
+struct wf_store_label_filter {
+    const char *kind;      /* NULL = any */
+    int64_t failure_id;    /* 0 = any */
+    const char *signature; /* NULL = any */
+    int64_t since_ms;      /* created_ms >= since_ms; 0 = no bound */
+    int64_t before_id;     /* page cursor; 0 = first page */
+    int limit;             /* 1..WF_LIMIT_PAGE_ITEMS, default 50 */
+};
+
+/* {"items":[{id,kind,failure_id,value,target,target_id,signature,note,
+ * fix_commit,repo,number,by,created_ms}],"next":<before_id or null>}
+ * newest first. Returns owned json. */
+int wf_store_label_list(struct wf_store *st, const char *tenant,
+                        const struct wf_store_label_filter *f, json_t **out);
+
+/* The labeling queue: {"items":[{id,title,category,confidence,margin,
+ * signature,created_ms}]} of failures that have no category label yet,
+ * smallest margin first (ties: newest first), at most limit
+ * (1..WF_LIMIT_PAGE_ITEMS). Returns owned json. */
+int wf_store_label_queue(struct wf_store *st, const char *tenant, int limit, json_t **out);
+
+/* ---- Model versions ------------------------------------------------------------------ */
+
+/* A trained model kept as a versioned artefact; strings borrowed. */
+struct wf_store_model {
+    const char *tenant;
+    const char *kind;           /* triage | risk */
+    const char *status;         /* candidate | active | retired | rejected */
+    const char *training_hash;  /* hex SHA-256 of the canonical training records */
+    const char *metrics_json;   /* held-out metrics (an object) */
+    const char *reference_json; /* reference histograms for drift (an object) */
+    const char *reason;         /* why it was promoted or rejected */
+    int64_t n_labels;           /* tenant labels it was trained with */
+    const char *model_text;     /* the model in the ml text format */
+    int64_t created_ms;         /* 0 = now */
+};
+
+/* Stores a new version (1 + the highest of the tenant's kind) and returns
+ * it in *version. A model stored "active" retires the active one in the
+ * same transaction. WF_EINVAL on a bad kind/status or JSON that is not an
+ * object, WF_ETOOBIG past WF_LIMIT_MODEL_BYTES. Thread-safe. */
+int wf_store_model_put(struct wf_store *st, const struct wf_store_model *m, int64_t *version);
+/* {"items":[{kind,version,status,created_ms,training_hash,metrics,
+ * reference,reason,n_labels}]} newest first (no model text); kind NULL =
+ * both kinds. Returns owned json. */
+int wf_store_model_list(struct wf_store *st, const char *tenant, const char *kind, json_t **out);
+/* One version (version 0 = the active one) as in the list plus "model" (the
+ * text). WF_ENOENT when there is none. Returns owned json. */
+int wf_store_model_get(struct wf_store *st, const char *tenant, const char *kind, int64_t version,
+                       json_t **out);
+/* Makes version the active one of its kind; the previously active one
+ * becomes retired. WF_ENOENT when absent, WF_ECONFLICT when it was
+ * rejected. Thread-safe. */
+int wf_store_model_activate(struct wf_store *st, const char *tenant, const char *kind,
+                            int64_t version);
+
+/* ---- Notices (stored warnings) ----------------------------------------------------------- */
+
+/* Records a notice of kind ("model_drift") once per (tenant, kind, key):
+ * *created is 1 when stored now, 0 when the key existed (nothing written).
+ * data_json is an object. Thread-safe. */
+int wf_store_notice_put(struct wf_store *st, const char *tenant, const char *kind, const char *key,
+                        const char *data_json, int64_t created_ms, int *created);
+/* {"items":[{id,kind,key,data,created_ms}]} newest first, at most 100,
+ * created_ms >= since_ms. Returns owned json. */
+int wf_store_notice_list(struct wf_store *st, const char *tenant, const char *kind,
+                         int64_t since_ms, json_t **out);
 
 /* Wall-clock milliseconds since the epoch (what *_ms columns hold). */
 int64_t wf_store_now_ms(void);

@@ -86,6 +86,21 @@ struct wf_store_ops {
                           wf_store_kb_chunk_fn fn, void *ud);
     int (*kb_vectors_put)(struct wf_store *st, const char *tenant, int64_t doc_id,
                           const float *vecs, size_t n, size_t dim, const char *embed_model);
+    /* feedback and model versions (docs/internals/store.md, "Feedback and models") */
+    int (*label_put)(struct wf_store *st, const struct wf_store_label *l, int64_t *id);
+    int (*label_list)(struct wf_store *st, const char *tenant,
+                      const struct wf_store_label_filter *f, json_t **out);
+    int (*label_queue)(struct wf_store *st, const char *tenant, int limit, json_t **out);
+    int (*model_put)(struct wf_store *st, const struct wf_store_model *m, int64_t *version);
+    int (*model_list)(struct wf_store *st, const char *tenant, const char *kind, json_t **out);
+    int (*model_get)(struct wf_store *st, const char *tenant, const char *kind, int64_t version,
+                     json_t **out);
+    int (*model_activate)(struct wf_store *st, const char *tenant, const char *kind,
+                          int64_t version);
+    int (*notice_put)(struct wf_store *st, const char *tenant, const char *kind, const char *key,
+                      const char *data_json, int64_t created_ms, int *created);
+    int (*notice_list)(struct wf_store *st, const char *tenant, const char *kind, int64_t since_ms,
+                       json_t **out);
 };
 
 struct wf_store {

@@ -108,6 +108,30 @@ static const char *const migrations[] = {
     " line_start INTEGER NOT NULL, line_end INTEGER NOT NULL, text TEXT NOT NULL,"
     " embedding BLOB, embed_model TEXT NOT NULL DEFAULT '', PRIMARY KEY(doc_id, seq));"
     "CREATE INDEX kb_chunks_tenant ON kb_chunks(tenant, doc_id, seq);",
+    /* 4: feedback labels, model versions, notices; drift features of failures */
+    "ALTER TABLE failures ADD COLUMN margin REAL NOT NULL DEFAULT 1;"
+    "ALTER TABLE failures ADD COLUMN log_bytes INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE failures ADD COLUMN key_lines INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE labels("
+    " id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, kind TEXT NOT NULL,"
+    " failure_id INTEGER NOT NULL DEFAULT 0, value TEXT NOT NULL DEFAULT '',"
+    " target TEXT NOT NULL DEFAULT '', target_id TEXT NOT NULL DEFAULT '',"
+    " signature TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '',"
+    " fix_commit TEXT NOT NULL DEFAULT '', repo TEXT NOT NULL DEFAULT '',"
+    " number INTEGER NOT NULL DEFAULT 0, labeler TEXT NOT NULL, created_ms INTEGER NOT NULL);"
+    "CREATE INDEX labels_kind ON labels(tenant, kind, id);"
+    "CREATE INDEX labels_failure ON labels(tenant, failure_id, kind);"
+    "CREATE INDEX labels_signature ON labels(tenant, signature, kind, id);"
+    "CREATE TABLE models("
+    " id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, kind TEXT NOT NULL,"
+    " version INTEGER NOT NULL, status TEXT NOT NULL"
+    " CHECK(status IN ('candidate', 'active', 'retired', 'rejected')),"
+    " created_ms INTEGER NOT NULL, training_hash TEXT NOT NULL, metrics TEXT NOT NULL,"
+    " reference TEXT NOT NULL, reason TEXT NOT NULL, n_labels INTEGER NOT NULL,"
+    " model TEXT NOT NULL, UNIQUE(tenant, kind, version));"
+    "CREATE TABLE notices("
+    " id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL,"
+    " data TEXT NOT NULL, created_ms INTEGER NOT NULL, UNIQUE(tenant, kind, key));",
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -168,6 +192,20 @@ enum sq_stmt {
     SQ_KB_CHUNKS_READ,
     SQ_KB_CHUNK_SEQS,
     SQ_KB_VEC_UPDATE,
+    SQ_LABEL_INSERT,
+    SQ_LABEL_LIST,
+    SQ_LABEL_QUEUE,
+    SQ_FAILURE_EXISTS,
+    SQ_SIG_EXISTS,
+    SQ_MODEL_NEXT,
+    SQ_MODEL_RETIRE,
+    SQ_MODEL_INSERT,
+    SQ_MODEL_LIST,
+    SQ_MODEL_GET,
+    SQ_MODEL_STATUS,
+    SQ_MODEL_SET,
+    SQ_NOTICE_PUT,
+    SQ_NOTICE_LIST,
     SQ__COUNT
 };
 
@@ -178,7 +216,18 @@ enum sq_stmt {
 
 #define FAILURE_COLS                                                                               \
     "f.id, f.build_id, f.repo, f.branch, f.category, f.confidence, f.signature, f.step,"           \
-    " f.title, f.created_ms, COALESCE(s.count, 0)"
+    " f.title, f.created_ms, COALESCE(s.count, 0), f.margin, f.log_bytes, f.key_lines,"            \
+    " f.model_version"
+
+/* The latest resolution recorded for signature column `sig` as a JSON object (or NULL). */
+#define RESOLUTION_OF(sig)                                                                         \
+    "(SELECT json_object('note', r.note, 'fix_commit', r.fix_commit, 'by', r.labeler, 'at',"       \
+    " strftime('%Y-%m-%dT%H:%M:%SZ', r.created_ms / 1000, 'unixepoch')) FROM labels r"             \
+    " WHERE r.tenant = ?1 AND r.kind = 'resolution' AND r.signature = " sig                        \
+    " ORDER BY r.id DESC LIMIT 1)"
+
+#define MODEL_COLS                                                                                 \
+    "kind, version, status, created_ms, training_hash, metrics, reference, reason, n_labels"
 
 static const char *const sq_sql[SQ__COUNT] = {
     [SQ_PING] = "SELECT 1",
@@ -235,19 +284,20 @@ static const char *const sq_sql[SQ__COUNT] = {
         "SELECT id, signature FROM failures WHERE tenant = ?1 AND build_id = ?2",
     [SQ_FAILURE_INSERT] =
         "INSERT INTO failures(tenant, build_id, repo, branch, category, confidence, signature,"
-        " step, title, report, model_version, created_ms)"
-        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        " step, title, report, model_version, created_ms, margin, log_bytes, key_lines)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     [SQ_FAILURE_UPDATE] =
         "UPDATE failures SET repo = ?2, branch = ?3, category = ?4, confidence = ?5,"
         " signature = ?6, step = ?7, title = ?8, report = ?9, model_version = ?10,"
-        " created_ms = ?11 WHERE id = ?1",
+        " created_ms = ?11, margin = ?12, log_bytes = ?13, key_lines = ?14 WHERE id = ?1",
     [SQ_FAILURE_LIST] = "SELECT " FAILURE_COLS " FROM failures f LEFT JOIN signatures s"
                         " ON s.tenant = f.tenant AND s.signature = f.signature WHERE f.tenant = ?1"
                         " AND (?2 IS NULL OR f.repo = ?2) AND (?3 IS NULL OR f.branch = ?3)"
                         " AND (?4 IS NULL OR f.category = ?4) AND (?5 IS NULL OR f.signature = ?5)"
                         " AND (?6 = 0 OR f.created_ms >= ?6) AND (?7 = 0 OR f.created_ms < ?7)"
                         " AND (?8 = 0 OR f.id < ?8) ORDER BY f.id DESC LIMIT ?9",
-    [SQ_FAILURE_GET] = "SELECT " FAILURE_COLS ", f.report, f.model_version FROM failures f"
+    [SQ_FAILURE_GET] = "SELECT " FAILURE_COLS ", f.report, " RESOLUTION_OF(
+        "f.signature") " FROM failures f"
                        " LEFT JOIN signatures s ON s.tenant = f.tenant"
                        " AND s.signature = f.signature WHERE f.tenant = ?1 AND f.id = ?2",
     [SQ_SIG_ADD] =
@@ -268,15 +318,19 @@ static const char *const sq_sql[SQ__COUNT] = {
         "  ORDER BY f.repo LIMIT ?9)),"
         " (SELECT json_group_array(branch) FROM (SELECT DISTINCT f.branch AS branch"
         "  FROM failures f WHERE f.tenant = s.tenant AND f.signature = s.signature"
-        "  AND f.branch <> '' ORDER BY f.branch LIMIT ?9))"
-        " FROM signatures s WHERE s.tenant = ?1 AND s.count > 0"
-        " AND (?2 IS NULL OR s.category = ?2) AND (?3 IS NULL OR s.signature = ?3)"
-        " AND (?4 = 0 OR s.last_seen_ms >= ?4) AND (?5 = 0 OR s.first_seen_ms < ?5)"
-        " AND (?6 IS NULL OR EXISTS(SELECT 1 FROM failures f WHERE f.tenant = s.tenant"
-        "  AND f.signature = s.signature AND f.repo = ?6))"
-        " AND (?7 IS NULL OR EXISTS(SELECT 1 FROM failures f WHERE f.tenant = s.tenant"
-        "  AND f.signature = s.signature AND f.branch = ?7))"
-        " ORDER BY s.last_seen_ms DESC, s.id DESC LIMIT ?8 OFFSET ?10",
+        "  AND f.branch <> '' ORDER BY f.branch LIMIT ?9)), " RESOLUTION_OF(
+            "s.signature") " FROM signatures s WHERE s.tenant = ?1 AND s.count > 0"
+                           " AND (?2 IS NULL OR s.category = ?2) AND (?3 IS NULL OR s.signature = "
+                           "?3)"
+                           " AND (?4 = 0 OR s.last_seen_ms >= ?4) AND (?5 = 0 OR s.first_seen_ms < "
+                           "?5)"
+                           " AND (?6 IS NULL OR EXISTS(SELECT 1 FROM failures f WHERE f.tenant = "
+                           "s.tenant"
+                           "  AND f.signature = s.signature AND f.repo = ?6))"
+                           " AND (?7 IS NULL OR EXISTS(SELECT 1 FROM failures f WHERE f.tenant = "
+                           "s.tenant"
+                           "  AND f.signature = s.signature AND f.branch = ?7))"
+                           " ORDER BY s.last_seen_ms DESC, s.id DESC LIMIT ?8 OFFSET ?10",
     [SQ_REVIEW_PUT] =
         "INSERT INTO reviews(tenant, provider, repo, number, sha, score, findings, report, posted,"
         " created_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
@@ -341,6 +395,43 @@ static const char *const sq_sql[SQ__COUNT] = {
     [SQ_KB_CHUNK_SEQS] = "SELECT seq FROM kb_chunks WHERE tenant = ?1 AND doc_id = ?2 ORDER BY seq",
     [SQ_KB_VEC_UPDATE] = "UPDATE kb_chunks SET embedding = ?4, embed_model = ?5"
                          " WHERE tenant = ?1 AND doc_id = ?2 AND seq = ?3",
+    [SQ_LABEL_INSERT] =
+        "INSERT INTO labels(tenant, kind, failure_id, value, target, target_id, signature, note,"
+        " fix_commit, repo, number, labeler, created_ms)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    [SQ_LABEL_LIST] =
+        "SELECT id, kind, failure_id, value, target, target_id, signature, note, fix_commit, repo,"
+        " number, labeler, created_ms FROM labels WHERE tenant = ?1 AND (?2 IS NULL OR kind = ?2)"
+        " AND (?3 = 0 OR failure_id = ?3) AND (?4 IS NULL OR signature = ?4)"
+        " AND (?5 = 0 OR created_ms >= ?5) AND (?6 = 0 OR id < ?6) ORDER BY id DESC LIMIT ?7",
+    [SQ_LABEL_QUEUE] =
+        "SELECT f.id, f.title, f.category, f.confidence, f.margin, f.signature, f.created_ms"
+        " FROM failures f WHERE f.tenant = ?1 AND NOT EXISTS(SELECT 1 FROM labels l"
+        " WHERE l.tenant = f.tenant AND l.failure_id = f.id AND l.kind = 'category')"
+        " ORDER BY f.margin, f.id DESC LIMIT ?2",
+    [SQ_FAILURE_EXISTS] = "SELECT 1 FROM failures WHERE tenant = ?1 AND id = ?2",
+    [SQ_SIG_EXISTS] = "SELECT 1 FROM signatures WHERE tenant = ?1 AND signature = ?2",
+    [SQ_MODEL_NEXT] =
+        "SELECT COALESCE(max(version), 0) + 1 FROM models WHERE tenant = ?1 AND kind = ?2",
+    [SQ_MODEL_RETIRE] = "UPDATE models SET status = 'retired' WHERE tenant = ?1 AND kind = ?2"
+                        " AND status = 'active'",
+    [SQ_MODEL_INSERT] =
+        "INSERT INTO models(tenant, kind, version, status, created_ms, training_hash, metrics,"
+        " reference, reason, n_labels, model) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    [SQ_MODEL_LIST] = "SELECT " MODEL_COLS " FROM models WHERE tenant = ?1"
+                      " AND (?2 IS NULL OR kind = ?2) ORDER BY kind, version DESC LIMIT 200",
+    [SQ_MODEL_GET] = "SELECT " MODEL_COLS ", model FROM models WHERE tenant = ?1 AND kind = ?2"
+                     " AND ((?3 = 0 AND status = 'active') OR version = ?3)"
+                     " ORDER BY version DESC LIMIT 1",
+    [SQ_MODEL_STATUS] =
+        "SELECT status FROM models WHERE tenant = ?1 AND kind = ?2 AND version = ?3",
+    [SQ_MODEL_SET] = "UPDATE models SET status = 'active' WHERE tenant = ?1 AND kind = ?2"
+                     " AND version = ?3",
+    [SQ_NOTICE_PUT] = "INSERT INTO notices(tenant, kind, key, data, created_ms)"
+                      " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(tenant, kind, key) DO NOTHING",
+    [SQ_NOTICE_LIST] = "SELECT id, kind, key, data, created_ms FROM notices WHERE tenant = ?1"
+                       " AND (?2 IS NULL OR kind = ?2) AND created_ms >= ?3"
+                       " ORDER BY id DESC LIMIT 100",
 };
 
 /* ---- Connections, the writer and the reader pool ---------------------------------- */
@@ -1749,6 +1840,9 @@ static void bind_failure(sqlite3_stmt *q, int first, const struct wf_store_failu
     bind_s(q, first + 7, f->report_json && f->report_json[0] ? f->report_json : "{}");
     bind_s(q, first + 8, f->model_version);
     sqlite3_bind_int64(q, first + 9, created_ms);
+    sqlite3_bind_double(q, first + 10, f->margin);
+    sqlite3_bind_int64(q, first + 11, f->log_bytes);
+    sqlite3_bind_int64(q, first + 12, f->key_lines);
 }
 
 static int op_failure_put(struct sq_conn *c, struct sq_op *op)
@@ -1853,6 +1947,14 @@ static int failure_obj(sqlite3_stmt *q, json_t **out)
         rc = jset(o, "created_ms", json_integer(sqlite3_column_int64(q, 9)));
     if (!rc)
         rc = jset(o, "signature_count", json_integer(sqlite3_column_int64(q, 10)));
+    if (!rc)
+        rc = jset(o, "margin", json_real(sqlite3_column_double(q, 11)));
+    if (!rc)
+        rc = jset(o, "log_bytes", json_integer(sqlite3_column_int64(q, 12)));
+    if (!rc)
+        rc = jset(o, "key_lines", json_integer(sqlite3_column_int64(q, 13)));
+    if (!rc)
+        rc = jset(o, "model_version", jstr(col_s(q, 14)));
     if (rc)
         json_decref(o);
     else
@@ -1995,11 +2097,15 @@ static int sq_failure_get(struct wf_store *st, const char *tenant, int64_t id, j
         rc = failure_obj(q, &o);
         if (!rc) {
             build_id = sqlite3_column_int64(q, 1);
-            json_t *report = json_loads(col_s(q, 11), JSON_DECODE_ANY, NULL);
+            json_t *report = json_loads(col_s(q, 15), JSON_DECODE_ANY, NULL);
             rc = jset(o, "report", report ? report : json_null());
         }
-        if (!rc)
-            rc = jset(o, "model_version", jstr(col_s(q, 12)));
+        if (!rc) {
+            json_t *res = sqlite3_column_type(q, 16) == SQLITE_NULL
+                              ? NULL
+                              : json_loads(col_s(q, 16), 0, NULL);
+            rc = jset(o, "resolution", res ? res : json_null());
+        }
     }
     sq_end(q);
     if (!rc && build_id > 0) {
@@ -2084,6 +2190,11 @@ static int sq_signature_list(struct wf_store *st, const char *tenant,
                 arr = json_array();
             }
             rc = jset(o, k ? "branches" : "repos", arr);
+        }
+        if (!rc) {
+            json_t *res =
+                sqlite3_column_type(q, 8) == SQLITE_NULL ? NULL : json_loads(col_s(q, 8), 0, NULL);
+            rc = jset(o, "resolution", res ? res : json_null());
         }
         n++;
     }
@@ -2801,6 +2912,370 @@ static int sq_kb_vectors_put(struct wf_store *st, const char *tenant, int64_t do
     return sq_submit(be(st), op_kb_vectors, &a, NULL);
 }
 
+/* ---- Feedback labels -------------------------------------------------------------------- */
+
+struct label_arg {
+    const struct wf_store_label *l;
+    int64_t id;
+};
+
+/* WF_OK when statement `stmt` bound with (tenant, key) returns a row, else WF_ENOENT. */
+static int row_exists(struct sq_conn *c, enum sq_stmt stmt, const char *tenant, int64_t id,
+                      const char *key)
+{
+    int rc = WF_OK;
+    sqlite3_stmt *q = sq_stmt(c, stmt, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, tenant);
+    if (key)
+        bind_s(q, 2, key);
+    else
+        sqlite3_bind_int64(q, 2, id);
+    int src = sqlite3_step(q);
+    rc = src == SQLITE_ROW ? WF_OK : src == SQLITE_DONE ? WF_ENOENT : sq_err(c, src);
+    sq_end(q);
+    return rc;
+}
+
+static int op_label_put(struct sq_conn *c, struct sq_op *op)
+{
+    struct label_arg *a = op->arg;
+    const struct wf_store_label *l = a->l;
+    int rc = WF_OK;
+    if (l->failure_id > 0)
+        rc = row_exists(c, SQ_FAILURE_EXISTS, l->tenant, l->failure_id, NULL);
+    else if (strcmp(l->kind, "resolution") == 0)
+        rc = row_exists(c, SQ_SIG_EXISTS, l->tenant, 0, l->signature);
+    if (rc)
+        return rc;
+    sqlite3_stmt *q = sq_stmt(c, SQ_LABEL_INSERT, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, l->tenant);
+    bind_s(q, 2, l->kind);
+    sqlite3_bind_int64(q, 3, l->failure_id);
+    bind_s(q, 4, l->value);
+    bind_s(q, 5, l->target);
+    bind_s(q, 6, l->target_id);
+    bind_s(q, 7, l->signature);
+    bind_s(q, 8, l->note);
+    bind_s(q, 9, l->fix_commit);
+    bind_s(q, 10, l->repo);
+    sqlite3_bind_int64(q, 11, l->number);
+    bind_s(q, 12, l->by);
+    sqlite3_bind_int64(q, 13, l->created_ms ? l->created_ms : wf_store_now_ms());
+    rc = sq_exec_stmt(c, q);
+    if (!rc)
+        a->id = sqlite3_last_insert_rowid(c->db);
+    return rc;
+}
+
+static int sq_label_put(struct wf_store *st, const struct wf_store_label *l, int64_t *id)
+{
+    struct label_arg a = {l, 0};
+    int rc = sq_submit(be(st), op_label_put, &a, NULL);
+    if (!rc && id)
+        *id = a.id;
+    return rc;
+}
+
+struct label_list_args {
+    const char *tenant;
+    const struct wf_store_label_filter *f;
+    int limit;
+};
+
+static void bind_label_list(sqlite3_stmt *q, const void *args)
+{
+    const struct label_list_args *a = args;
+    bind_s(q, 1, a->tenant);
+    bind_opt(q, 2, a->f->kind);
+    sqlite3_bind_int64(q, 3, a->f->failure_id);
+    bind_opt(q, 4, a->f->signature);
+    sqlite3_bind_int64(q, 5, a->f->since_ms);
+    sqlite3_bind_int64(q, 6, a->f->before_id);
+    sqlite3_bind_int(q, 7, a->limit + 1);
+}
+
+static int sq_label_list(struct wf_store *st, const char *tenant,
+                         const struct wf_store_label_filter *f, json_t **out)
+{
+    static const struct jcol cols[] = {{"id", 'i'},        {"kind", 's'},   {"failure_id", 'i'},
+                                       {"value", 's'},     {"target", 's'}, {"target_id", 's'},
+                                       {"signature", 's'}, {"note", 's'},   {"fix_commit", 's'},
+                                       {"repo", 's'},      {"number", 'i'}, {"by", 's'},
+                                       {"created_ms", 'i'}};
+    static const struct wf_store_label_filter none;
+    struct label_list_args a = {tenant, f ? f : &none, 0};
+    a.limit = a.f->limit <= 0                         ? 50
+              : a.f->limit > (int)WF_LIMIT_PAGE_ITEMS ? (int)WF_LIMIT_PAGE_ITEMS
+                                                      : a.f->limit;
+    json_t *items = NULL;
+    int rc = sq_list(st, SQ_LABEL_LIST, bind_label_list, &a, cols, 13, &items);
+    if (rc)
+        return rc;
+    int64_t next = 0;
+    if (json_array_size(items) > (size_t)a.limit) {
+        json_array_remove(items, (size_t)a.limit);
+        next =
+            json_integer_value(json_object_get(json_array_get(items, (size_t)a.limit - 1), "id"));
+    }
+    return page(items, next, out);
+}
+
+struct queue_args {
+    const char *tenant;
+    int limit;
+};
+
+static void bind_queue(sqlite3_stmt *q, const void *args)
+{
+    const struct queue_args *a = args;
+    bind_s(q, 1, a->tenant);
+    sqlite3_bind_int(q, 2, a->limit);
+}
+
+static int sq_label_queue(struct wf_store *st, const char *tenant, int limit, json_t **out)
+{
+    static const struct jcol cols[] = {{"id", 'i'},         {"title", 's'},  {"category", 's'},
+                                       {"confidence", 'r'}, {"margin", 'r'}, {"signature", 's'},
+                                       {"created_ms", 'i'}};
+    struct queue_args a = {tenant, limit};
+    json_t *items = NULL;
+    int rc = sq_list(st, SQ_LABEL_QUEUE, bind_queue, &a, cols, 7, &items);
+    if (rc)
+        return rc;
+    *out = json_pack("{s:o}", "items", items);
+    return *out ? WF_OK : WF_ENOMEM;
+}
+
+/* ---- Model versions ----------------------------------------------------------------------- */
+
+struct model_arg {
+    const struct wf_store_model *m;
+    int64_t version;
+};
+
+static int op_model_put(struct sq_conn *c, struct sq_op *op)
+{
+    struct model_arg *a = op->arg;
+    const struct wf_store_model *m = a->m;
+    int rc = WF_OK;
+    sqlite3_stmt *q = sq_stmt(c, SQ_MODEL_NEXT, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, m->tenant);
+    bind_s(q, 2, m->kind);
+    int src = sqlite3_step(q);
+    int64_t v = src == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    if (src != SQLITE_ROW)
+        rc = sq_err(c, src);
+    sq_end(q);
+    if (rc)
+        return rc;
+    if (strcmp(m->status, "active") == 0) {
+        q = sq_stmt(c, SQ_MODEL_RETIRE, &rc);
+        if (!q)
+            return rc;
+        bind_s(q, 1, m->tenant);
+        bind_s(q, 2, m->kind);
+        rc = sq_exec_stmt(c, q);
+        if (rc)
+            return rc;
+    }
+    q = sq_stmt(c, SQ_MODEL_INSERT, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, m->tenant);
+    bind_s(q, 2, m->kind);
+    sqlite3_bind_int64(q, 3, v);
+    bind_s(q, 4, m->status);
+    sqlite3_bind_int64(q, 5, m->created_ms ? m->created_ms : wf_store_now_ms());
+    bind_s(q, 6, m->training_hash);
+    bind_s(q, 7, m->metrics_json && m->metrics_json[0] ? m->metrics_json : "{}");
+    bind_s(q, 8, m->reference_json && m->reference_json[0] ? m->reference_json : "{}");
+    bind_s(q, 9, m->reason);
+    sqlite3_bind_int64(q, 10, m->n_labels);
+    bind_s(q, 11, m->model_text);
+    rc = sq_exec_stmt(c, q);
+    if (!rc)
+        a->version = v;
+    return rc;
+}
+
+static int sq_model_put(struct wf_store *st, const struct wf_store_model *m, int64_t *version)
+{
+    struct model_arg a = {m, 0};
+    int rc = sq_submit(be(st), op_model_put, &a, NULL);
+    if (!rc)
+        *version = a.version;
+    return rc;
+}
+
+static const struct jcol model_cols[] = {
+    {"kind", 's'},          {"version", 'i'}, {"status", 's'},    {"created_ms", 'i'},
+    {"training_hash", 's'}, {"metrics", 'j'}, {"reference", 'j'}, {"reason", 's'},
+    {"n_labels", 'i'},      {"model", 's'}};
+
+struct model_q_args {
+    const char *tenant, *kind;
+    int64_t version;
+};
+
+static void bind_model_list(sqlite3_stmt *q, const void *args)
+{
+    const struct model_q_args *a = args;
+    bind_s(q, 1, a->tenant);
+    bind_opt(q, 2, a->kind);
+}
+
+static int sq_model_list(struct wf_store *st, const char *tenant, const char *kind, json_t **out)
+{
+    struct model_q_args a = {tenant, kind, 0};
+    json_t *items = NULL;
+    int rc = sq_list(st, SQ_MODEL_LIST, bind_model_list, &a, model_cols, 9, &items);
+    if (rc)
+        return rc;
+    *out = json_pack("{s:o}", "items", items);
+    return *out ? WF_OK : WF_ENOMEM;
+}
+
+static void bind_model_get(sqlite3_stmt *q, const void *args)
+{
+    const struct model_q_args *a = args;
+    bind_s(q, 1, a->tenant);
+    bind_s(q, 2, a->kind);
+    sqlite3_bind_int64(q, 3, a->version);
+}
+
+static int sq_model_get(struct wf_store *st, const char *tenant, const char *kind, int64_t version,
+                        json_t **out)
+{
+    struct model_q_args a = {tenant, kind, version};
+    json_t *items = NULL;
+    int rc = sq_list(st, SQ_MODEL_GET, bind_model_get, &a, model_cols, 10, &items);
+    if (rc)
+        return rc;
+    if (json_array_size(items) == 0) {
+        json_decref(items);
+        return WF_ENOENT;
+    }
+    *out = json_incref(json_array_get(items, 0));
+    json_decref(items);
+    return WF_OK;
+}
+
+struct activate_arg {
+    const char *tenant, *kind;
+    int64_t version;
+};
+
+static int op_model_activate(struct sq_conn *c, struct sq_op *op)
+{
+    struct activate_arg *a = op->arg;
+    int rc = WF_OK;
+    sqlite3_stmt *q = sq_stmt(c, SQ_MODEL_STATUS, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, a->tenant);
+    bind_s(q, 2, a->kind);
+    sqlite3_bind_int64(q, 3, a->version);
+    int src = sqlite3_step(q);
+    if (src == SQLITE_ROW)
+        rc = strcmp(col_s(q, 0), "rejected") == 0 ? WF_ECONFLICT : WF_OK;
+    else
+        rc = src == SQLITE_DONE ? WF_ENOENT : sq_err(c, src);
+    sq_end(q);
+    if (rc)
+        return rc;
+    q = sq_stmt(c, SQ_MODEL_RETIRE, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, a->tenant);
+    bind_s(q, 2, a->kind);
+    rc = sq_exec_stmt(c, q);
+    if (rc)
+        return rc;
+    q = sq_stmt(c, SQ_MODEL_SET, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, a->tenant);
+    bind_s(q, 2, a->kind);
+    sqlite3_bind_int64(q, 3, a->version);
+    return sq_exec_stmt(c, q);
+}
+
+static int sq_model_activate(struct wf_store *st, const char *tenant, const char *kind,
+                             int64_t version)
+{
+    struct activate_arg a = {tenant, kind, version};
+    return sq_submit(be(st), op_model_activate, &a, NULL);
+}
+
+/* ---- Notices ------------------------------------------------------------------------------ */
+
+struct notice_arg {
+    const char *tenant, *kind, *key, *data;
+    int64_t created_ms;
+    int created;
+};
+
+static int op_notice_put(struct sq_conn *c, struct sq_op *op)
+{
+    struct notice_arg *a = op->arg;
+    int rc = WF_OK;
+    sqlite3_stmt *q = sq_stmt(c, SQ_NOTICE_PUT, &rc);
+    if (!q)
+        return rc;
+    bind_s(q, 1, a->tenant);
+    bind_s(q, 2, a->kind);
+    bind_s(q, 3, a->key);
+    bind_s(q, 4, a->data);
+    sqlite3_bind_int64(q, 5, a->created_ms);
+    rc = sq_exec_stmt(c, q);
+    if (!rc)
+        a->created = sqlite3_changes(c->db) > 0;
+    return rc;
+}
+
+static int sq_notice_put(struct wf_store *st, const char *tenant, const char *kind, const char *key,
+                         const char *data_json, int64_t created_ms, int *created)
+{
+    struct notice_arg a = {tenant, kind, key, data_json, created_ms, 0};
+    int rc = sq_submit(be(st), op_notice_put, &a, NULL);
+    if (!rc)
+        *created = a.created;
+    return rc;
+}
+
+struct notice_list_args {
+    const char *tenant, *kind;
+    int64_t since_ms;
+};
+
+static void bind_notice_list(sqlite3_stmt *q, const void *args)
+{
+    const struct notice_list_args *a = args;
+    bind_s(q, 1, a->tenant);
+    bind_opt(q, 2, a->kind);
+    sqlite3_bind_int64(q, 3, a->since_ms);
+}
+
+static int sq_notice_list(struct wf_store *st, const char *tenant, const char *kind,
+                          int64_t since_ms, json_t **out)
+{
+    static const struct jcol cols[] = {
+        {"id", 'i'}, {"kind", 's'}, {"key", 's'}, {"data", 'j'}, {"created_ms", 'i'}};
+    struct notice_list_args a = {tenant, kind, since_ms};
+    json_t *items = NULL;
+    int rc = sq_list(st, SQ_NOTICE_LIST, bind_notice_list, &a, cols, 5, &items);
+    if (rc)
+        return rc;
+    *out = json_pack("{s:o}", "items", items);
+    return *out ? WF_OK : WF_ENOMEM;
+}
+
 const struct wf_store_ops wf_store__sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -2842,4 +3317,13 @@ const struct wf_store_ops wf_store__sqlite_ops = {
     .kb_doc_get = sq_kb_doc_get,
     .kb_chunks_read = sq_kb_chunks_read,
     .kb_vectors_put = sq_kb_vectors_put,
+    .label_put = sq_label_put,
+    .label_list = sq_label_list,
+    .label_queue = sq_label_queue,
+    .model_put = sq_model_put,
+    .model_list = sq_model_list,
+    .model_get = sq_model_get,
+    .model_activate = sq_model_activate,
+    .notice_put = sq_notice_put,
+    .notice_list = sq_notice_list,
 };

@@ -21,7 +21,8 @@
 #include "store/store.h"
 #include "store_test.h"
 
-#define MIGRATIONS 3 /* schema versions this build knows (3: knowledge base) */
+#define MIGRATIONS                                                                                 \
+    4 /* schema versions this build knows (3: knowledge base, 4: labels, models, notices) */
 
 static int64_t scalar(const char *path, const char *sql)
 {
