@@ -166,8 +166,28 @@ async function seed(keyA, keyB) {
   check('incident stored', r.status === 201, r.text);
 }
 
-function fail(msg) {
-  throw new Error(msg);
+// A one-page PDF with an uncompressed text stream (offsets computed, so
+// the cross-reference table is exact).
+function tinyPdf(text) {
+  const stream = `BT /F1 12 Tf 72 720 Td (${text}) Tj ET`;
+  const objs = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>',
+    `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  let out = '%PDF-1.4\n';
+  const offs = [];
+  objs.forEach((o, i) => {
+    offs.push(out.length);
+    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n`;
+  for (const o of offs) out += String(o).padStart(10, '0') + ' 00000 n \n';
+  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
 }
 
 async function main() {
@@ -319,6 +339,13 @@ async function main() {
     if (feedbackRoute.status === 404) {
       skip('feedback submission', 'POST /v1/feedback is not served by this build (404)');
     } else {
+      // the labeling queue lists failures with no category label yet
+      const queued = async () => {
+        const q = await http('GET', '/v1/labeling/queue?limit=500', {key: keyA});
+        return q.status === 200 ? q.json.items.map((x) => x.id) : null;
+      };
+      const before = await queued();
+      if (before) check('feedback: the failure awaits a label before', before.includes(mavenF.id), before);
       await page.click('#category-wrong');
       await page.selectOption('#category-pick', 'compile_error');
       const [resp] = await Promise.all([
@@ -332,6 +359,10 @@ async function main() {
             JSON.parse(resp.request().postData()).category === 'compile_error');
       await page.waitForFunction(() => /recorded/.test(document.querySelector('#feedback-status').textContent));
       check('feedback: confirmation shown', (await page.textContent('#feedback-status')).includes('#' + stored.id));
+      const after = await queued();
+      if (after) check('feedback: the label is stored (the failure left the labeling queue)',
+                       !after.includes(mavenF.id) && after.includes(compileF.id), after);
+      else skip('feedback: stored label read back', 'GET /v1/labeling/queue is not served by this build');
       const [resp2] = await Promise.all([
         page.waitForResponse((x) => x.url().endsWith('/v1/feedback') && x.request().method() === 'POST'),
         page.click('#helpful-yes')]);
@@ -398,23 +429,28 @@ async function main() {
         '~/.gradle/caches and restart the job.\n\n## Notes ' + HOSTILE_SCRIPT + '\n\nSee ' + HOSTILE_IMG + '.\n');
       const otherPath = join(TMP, 'old-runbook.txt');
       writeFileSync(otherPath, 'Old runbook about flaky networks and DNS timeouts.\n');
+      const pdfPath = join(TMP, 'quota.pdf');
+      writeFileSync(pdfPath, tinyPdf('Quota runbook: raise the artifact quota in the storage console'));
       await page.goto(BASE + '/#/kb');
       await page.waitForSelector('#kb-docs table, #kb-docs .empty');
-      await page.setInputFiles('#kb-file', [mdPath, otherPath]);
+      await page.setInputFiles('#kb-file', [mdPath, otherPath, pdfPath]);
       await page.click('#kb-upload button[type=submit]');
-      await page.waitForFunction(() => document.querySelectorAll('#kb-table tbody tr').length === 2);
+      await page.waitForFunction(() => document.querySelectorAll('#kb-table tbody tr').length === 3);
       check('kb: uploaded documents listed', (await page.textContent('#kb-table')).includes('disk-full.md'));
       check('kb: upload status names the chunks', /disk-full\.md: \d+ chunks/.test(await page.textContent('#kb-status')));
       const docs = (await http('GET', '/v1/kb/documents', {key: keyA})).json.documents;
       kbDoc = docs.find((d) => d.name === 'disk-full.md');
       check('kb: stored through the API', kbDoc && kbDoc.format === 'markdown' && kbDoc.chunks >= 1, JSON.stringify(docs));
+      const pdfDoc = docs.find((d) => d.name === 'quota.pdf');
+      check('kb: a PDF is uploaded as base64 and parsed', pdfDoc && pdfDoc.format === 'pdf' && pdfDoc.chunks >= 1,
+            JSON.stringify(docs));
       // delete the other one (two clicks: no confirm() dialog)
       const del = await page.$('#kb-table tr:has-text("old-runbook.txt") button.delete');
       await del.click();
       await del.click();
-      await page.waitForFunction(() => document.querySelectorAll('#kb-table tbody tr').length === 1);
-      const left = (await http('GET', '/v1/kb/documents', {key: keyA})).json.documents.map((d) => d.name);
-      check('kb: delete removes the document', left.length === 1 && left[0] === 'disk-full.md', left);
+      await page.waitForFunction(() => document.querySelectorAll('#kb-table tbody tr').length === 2);
+      const left = (await http('GET', '/v1/kb/documents', {key: keyA})).json.documents.map((d) => d.name).sort();
+      check('kb: delete removes the document', left.join() === 'disk-full.md,quota.pdf', left);
       await page.fill('#kb-query', 'disk full ENOSPC docker prune');
       await page.selectOption('#kb-mode', 'keyword');
       await page.click('#kb-search button[type=submit]');
@@ -422,6 +458,12 @@ async function main() {
       const res = await page.$$eval('#kb-results li.result', (l) => l.map((x) => x.textContent));
       check('kb: keyword search finds the passage with document and lines', res.length >= 1 &&
             res[0].includes('disk-full.md') && /lines \d+–\d+/.test(res[0]), res);
+      await page.fill('#kb-query', 'artifact quota storage console');
+      await page.click('#kb-search button[type=submit]');
+      await page.waitForFunction(() => document.querySelector('#kb-results li.result .doc') &&
+        document.querySelector('#kb-results li.result .doc').textContent === 'quota.pdf');
+      check('kb: the PDF\'s text is searchable', true);
+      await page.fill('#kb-query', 'disk full ENOSPC docker prune');
       await page.selectOption('#kb-mode', 'hybrid');
       await page.click('#kb-search button[type=submit]');
       await page.waitForSelector('#kb-results li.result, #kb-results .empty, #kb-results .error');
