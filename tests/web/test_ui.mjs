@@ -369,7 +369,28 @@ async function main() {
       const st2 = await resp2.json();
       check('feedback: helpful stored', resp2.status() === 201 && st2.kind === 'helpful' && st2.id !== stored.id,
             JSON.stringify(st2));
+      // a fix recorded for the signature is shown on the next failure that matches it
+      await page.fill('#resolution-note', 'Pinned the JDK image ' + HOSTILE_SCRIPT);
+      await page.fill('#resolution-commit', 'abc1234');
+      const [resp3] = await Promise.all([
+        page.waitForResponse((x) => x.url().endsWith('/v1/feedback') && x.request().method() === 'POST'),
+        page.click('#resolution-form button[type=submit]')]);
+      check('feedback: resolution stored', resp3.status() === 201 && (await resp3.json()).kind === 'resolution');
       await shot('failure-feedback');
+      const maven = readFileSync(join(SRC, 'samples', 'maven-test-failure.log'));
+      await http('POST', '/v1/builds/ci-4/log?repo=acme/shop&branch=main', {key: keyA, body: maven, raw: true});
+      const again = await waitFor(async () => {
+        const l = await http('GET', '/v1/failures?signature=' + mavenF.signature, {key: keyA});
+        return l.json.items.length >= 3 && l.json.items[0];
+      }, 'the repeated failure');
+      await page.goto(BASE + '/#/failures/' + again.id);
+      await page.waitForSelector('#failure-title');
+      const fix = await page.$('#known-fix');
+      check('feedback: the known fix is shown on a later match, as text',
+            fix !== null && (await fix.textContent()).includes('Pinned the JDK image ' + HOSTILE_SCRIPT) &&
+            (await fix.textContent()).includes('abc1234'), fix && await fix.textContent());
+      await noInjection('a failure with a known fix');
+      await shot('failure-known-fix');
     }
 
     // hostile failure detail: everything is text
@@ -393,8 +414,9 @@ async function main() {
       count: r.querySelector('.count').textContent,
       bars: [...r.querySelectorAll('svg.spark rect.bar')].filter((b) => Number(b.getAttribute('height')) > 0).length,
       label: r.querySelector('svg.spark title').textContent}));
-    check('signatures: count and trend of the repeated failure', sigRow.count === '2' && sigRow.bars === 1 &&
-          sigRow.label.startsWith('2 in'), JSON.stringify(sigRow));
+    const nSig = (await http('GET', '/v1/failures?limit=500&signature=' + mavenF.signature, {key: keyA})).json.items.length;
+    check('signatures: count and trend of the repeated failure', nSig >= 2 && sigRow.count === String(nSig) &&
+          sigRow.bars === 1 && sigRow.label.startsWith(nSig + ' in'), JSON.stringify(sigRow));
     await noInjection('signatures');
     await shot('signatures');
 

@@ -49,6 +49,23 @@ async function logContext(box, f) {
   }
 }
 
+// "How was it fixed?": a note (and the fixing commit) kept for the
+// signature and shown on later failures that match it.
+function resolutionForm(f, post, done, fail) {
+  const note = h('input', {id: 'resolution-note', name: 'note', size: 50, placeholder: 'e.g. bumped the JDK image to 17.0.9'});
+  const commit = h('input', {id: 'resolution-commit', name: 'fix_commit', size: 12, placeholder: 'fix commit (optional)'});
+  const form = h('form', {id: 'resolution-form', class: 'row'}, 'How was it fixed? ', note, ' ', commit, ' ',
+    h('button', {type: 'submit', class: 'secondary'}, 'Save fix'));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    if (!note.value.trim()) return;
+    const body = {kind: 'resolution', signature: f.signature, note: note.value.trim()};
+    if (commit.value.trim()) body.fix_commit = commit.value.trim();
+    post(body).then((r) => done('the fix', r), fail);
+  });
+  return form;
+}
+
 function feedback(f) {
   const status = h('p', {class: 'confirm', id: 'feedback-status', role: 'status'});
   const done = (what, r) => mount(status, `Thanks: ${what} recorded (feedback #${r.id}).`);
@@ -70,6 +87,7 @@ function feedback(f) {
         wrongBox.hidden = false;
       }}, 'Wrong')),
     wrongBox,
+    resolutionForm(f, post, done, fail),
     h('div', {class: 'row'}, 'Was this analysis helpful? ',
       ...[true, false].map((yes) => h('button', {type: 'button', id: yes ? 'helpful-yes' : 'helpful-no',
         class: yes ? '' : 'secondary', onclick: () =>
@@ -102,6 +120,10 @@ export async function render(root, params, _query, current) {
         h('dt', {}, 'Step'), h('dd', {}, f.step || r.failing_step || '–'),
         h('dt', {}, 'When'), h('dd', {}, fmtTime(f.created_ms)),
         h('dt', {}, 'Signature'), h('dd', {}, h('code', {}, f.signature), ` seen ${f.signature_count} time(s)`))),
+    (r.resolution && typeof r.resolution === 'object') ? h('section', {class: 'card known-fix', id: 'known-fix'},
+      h('h2', {}, 'Known fix'), h('p', {}, r.resolution.note || ''),
+      h('p', {class: 'muted small'}, r.resolution.fix_commit ? 'commit ' + r.resolution.fix_commit + ' · ' : '',
+        'recorded ', r.resolution.at || '', r.resolution.by ? ' by ' + r.resolution.by : '')) : null,
     h('section', {class: 'card'}, h('h2', {}, 'Root cause'), h('p', {id: 'root-cause'}, r.root_cause || '–')),
     h('section', {class: 'card'}, h('h2', {}, 'Fix steps'),
       h('ol', {id: 'fix-steps'}, (r.fix_steps || []).map((t) => h('li', {}, t)))),
