@@ -58,6 +58,7 @@ bench: build
 	@bench/redact.sh $(BIN)
 	@bench/http.sh '$(abspath $(BIN)) serve --listen 127.0.0.1:$$PORT --io-threads 1 --workers 0 --store sqlite:$$(mktemp -d)/health.db --log-level warn'
 	@bench/ingest.sh $(BIN)
+	@bench/search.sh $(BIN)
 	@bench/dora.sh $(BIN)
 
 clean:

@@ -241,7 +241,7 @@ static int triage_case(const char *dir, enum layout lay, const struct run_opts *
         rc = wf_read_file(p, LOG_MAX_BYTES, &pass, &pass_len);
     }
     if (!rc) {
-        struct wf_triage_opts to = {o->model, 0, NULL};
+        struct wf_triage_opts to = {o->model, 0, NULL, NULL, NULL};
         rc = wf_triage_buffer(&to, log, len, pass, pass_len, res);
     }
     wf_free(log);

@@ -19,6 +19,7 @@ int wf_cli__eval(int argc, char **argv);
 int wf_cli__eval_lines(int argc, char **argv);
 int wf_cli__eval_templates(int argc, char **argv);
 int wf_cli__eval_category(int argc, char **argv);
+int wf_cli__eval_retrieval(int argc, char **argv);
 int wf_cli__redact(int argc, char **argv);
 int wf_cli__risk(int argc, char **argv);
 int wf_cli__review(int argc, char **argv);
@@ -34,6 +35,15 @@ int wf_cli__label(int argc, char **argv);
 int wf_cli__models(int argc, char **argv);
 /* `train triage|risk --store URL --tenant T` (cli_models.c). */
 int wf_cli__train_store(int argc, char **argv);
+
+struct wf_store;
+struct wf_kb;
+/* Opens the store (--store URL or --data DIR, else WORKFLOWAI_STORE or
+ * sqlite:./data/workflowai.db) and the knowledge base over it (embedder
+ * from WORKFLOWAI_EMBED_*). Returns an exit status (0: both open; else the
+ * error was printed). */
+int wf_cli__kb_open(const char *what, const char *store, const char *data, struct wf_store **st,
+                    struct wf_kb **kb);
 
 /* Prints "workflowai: <what>: <message>" to stderr and returns `code`. */
 int wf_cli__fail(int code, const char *what, const char *fmt, ...)

@@ -139,6 +139,16 @@ static int open_kb(const char *what, const struct opts *o, struct wf_store **st,
     return WF_CLI_EXIT_OK;
 }
 
+int wf_cli__kb_open(const char *what, const char *store, const char *data, struct wf_store **st,
+                    struct wf_kb **kb)
+{
+    struct opts o;
+    memset(&o, 0, sizeof(o));
+    o.store = store;
+    o.data = data;
+    return open_kb(what, &o, st, kb);
+}
+
 static const char *tenant_of(const struct opts *o)
 {
     return o->tenant ? o->tenant : "default";

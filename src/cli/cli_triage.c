@@ -6,6 +6,7 @@
  */
 #include "cli_int.h"
 
+#include "kb/kb.h"
 #include "triage/triage.h"
 
 #include <string.h>
@@ -31,6 +32,11 @@ static void usage(FILE *f)
                "  --redact-config F allowlists, key and e-mail/IP switches for the\n"
                "                    redaction every line goes through first (format:\n"
                "                    docs/internals/redact.md)\n"
+               "  --store URL       add references from this store: runbook passages of\n"
+               "                    the tenant's knowledge base that match the key lines,\n"
+               "                    past failures with the same signature and similar ones\n"
+               "  --data DIR        same as --store sqlite:DIR/workflowai.db\n"
+               "  --tenant ID       tenant of --store/--data (default: default)\n"
                "  -h, --help        show this help\n\n"
                "Exit status: 0 report printed, 1 unreadable input or model, 2 bad usage.\n");
 }
@@ -42,9 +48,16 @@ static int feed_chunk(void *ud, const char *chunk, size_t n)
     return wf_triage_feed(ud, chunk, n);
 }
 
+struct refs_src {
+    const char *store, *data, *tenant;
+};
+
 static int run(const char *path, const char *pass, const char *model_path, enum fmt fmt,
-               size_t max_blocks, const char *redact_path)
+               size_t max_blocks, const char *redact_path, const struct refs_src *rs)
 {
+    struct wf_store *st = NULL;
+    struct wf_kb *kb = NULL;
+    struct wf_kb_refs refs = {NULL, NULL, rs->tenant ? rs->tenant : "default"};
     struct wf_ml_model *model = NULL;
     struct wf_redact_config rcfg;
     int have_rcfg = 0;
@@ -92,7 +105,14 @@ static int run(const char *path, const char *pass, const char *model_path, enum 
         }
         wf_buf_cleanup(&err);
     }
-    struct wf_triage_opts o = {model, max_blocks, have_rcfg ? &rcfg.opts : NULL};
+    if (rs->store || rs->data) {
+        if (wf_cli__kb_open("triage", rs->store, rs->data, &st, &kb) != WF_CLI_EXIT_OK)
+            goto out;
+        refs.kb = kb;
+        refs.store = st;
+    }
+    struct wf_triage_opts o = {model, max_blocks, have_rcfg ? &rcfg.opts : NULL,
+                               st ? wf_kb_triage_refs : NULL, &refs};
     f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) {
         wf_cli__fail(1, "triage", "cannot open '%s': %s", path, wf_strerror(WF_ENOENT));
@@ -150,6 +170,8 @@ out:
     wf_ml_model_free(model);
     if (have_rcfg)
         wf_redact_config_cleanup(&rcfg);
+    wf_kb_free(kb);
+    wf_store_close(st);
     wf_buf_cleanup(&out);
     return code;
 }
@@ -157,6 +179,7 @@ out:
 int wf_cli__triage(int argc, char **argv)
 {
     const char *path = NULL, *pass = NULL, *model = NULL, *redact = NULL;
+    struct refs_src rs = {NULL, NULL, NULL};
     enum fmt fmt = FMT_TEXT;
     size_t max_blocks = 0;
     for (int i = 1; i < argc; i++) {
@@ -170,12 +193,19 @@ int wf_cli__triage(int argc, char **argv)
             fmt = FMT_LINES;
         } else if (strcmp(a, "--pass") == 0 || strcmp(a, "--format") == 0 ||
                    strcmp(a, "--model") == 0 || strcmp(a, "--max-blocks") == 0 ||
-                   strcmp(a, "--redact-config") == 0) {
+                   strcmp(a, "--redact-config") == 0 || strcmp(a, "--store") == 0 ||
+                   strcmp(a, "--data") == 0 || strcmp(a, "--tenant") == 0) {
             if (i + 1 >= argc)
                 return wf_cli__fail(WF_CLI_EXIT_USAGE, "triage", "%s needs a value", a);
             const char *v = argv[++i];
             if (strcmp(a, "--pass") == 0) {
                 pass = v;
+            } else if (strcmp(a, "--store") == 0) {
+                rs.store = v;
+            } else if (strcmp(a, "--data") == 0) {
+                rs.data = v;
+            } else if (strcmp(a, "--tenant") == 0) {
+                rs.tenant = v;
             } else if (strcmp(a, "--model") == 0) {
                 model = v;
             } else if (strcmp(a, "--redact-config") == 0) {
@@ -205,5 +235,7 @@ int wf_cli__triage(int argc, char **argv)
     }
     if (!path)
         return wf_cli__fail(WF_CLI_EXIT_USAGE, "triage", "missing the log to triage (FILE or -)");
-    return run(path, pass, model, fmt, max_blocks, redact);
+    if (rs.store && rs.data)
+        return wf_cli__fail(WF_CLI_EXIT_USAGE, "triage", "give --store or --data, not both");
+    return run(path, pass, model, fmt, max_blocks, redact, &rs);
 }

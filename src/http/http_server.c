@@ -185,11 +185,11 @@ static void conn_close(struct conn *c)
         /* the handler still uses it: finish on completion */
         c->dead = 1;
         c->dkind = D_NONE;
-        if (c->streaming) {
-            pthread_mutex_lock(&l->mu);
-            c->s_gone = 1; /* the producer's writes fail from now on */
-            pthread_mutex_unlock(&l->mu);
-        }
+        /* a handler may be starting a stream right now: tell it under the
+         * lock, without reading its flag */
+        pthread_mutex_lock(&l->mu);
+        c->s_gone = 1; /* the producer's writes fail from now on */
+        pthread_mutex_unlock(&l->mu);
         return;
     }
     c->closed = 1;

@@ -21,6 +21,7 @@
 #include "redact/redact.h"
 #include "search/search.h"
 #include "store/store.h"
+#include "triage/triage.h"
 #include "util/util.h"
 
 /* Defaults of the per-tenant caps (wf_kb_opts). */
@@ -145,6 +146,34 @@ void wf_kb_answer_cleanup(struct wf_kb_answer *a);
  * (optional) get the counts. Errors: embedding and store errors. */
 int wf_kb_reindex(struct wf_kb *kb, const char *tenant, size_t *n_docs, size_t *n_chunks,
                   struct wf_buf *err);
+
+/* ---- References for triage reports (kb_refs.c) ------------------------------ */
+
+#define WF_KB_REF_RUNBOOKS 3       /* runbook passages per report, at most */
+#define WF_KB_REF_MIN_COSINE 0.25  /* score floor: vector similarity of a passage */
+#define WF_KB_REF_SIMILAR 3        /* similar past failures per report, at most */
+#define WF_KB_REF_SIMILAR_SCAN 500 /* recent failures of the category compared */
+#define WF_KB_REF_MIN_OVERLAP 0.5  /* similar: Jaccard overlap of key-line words */
+
+/* What wf_kb_triage_refs reads: either part may be NULL (kb NULL: no
+ * runbooks; store NULL: no past failures). Borrowed. */
+struct wf_kb_refs {
+    struct wf_kb *kb;
+    struct wf_store *store;
+    const char *tenant;
+};
+
+/* A wf_triage_refs_fn (ud: struct wf_kb_refs): adds to r the runbook
+ * passages of the tenant's knowledge base that match the key lines
+ * (hybrid search; kept when they share a word with the key lines and
+ * their vector similarity is at least WF_KB_REF_MIN_COSINE), the past
+ * failures with r's signature, and past failures of the same category
+ * whose key line overlaps r's by at least WF_KB_REF_MIN_OVERLAP (Jaccard
+ * over masked, lowercased words). Call before the failure itself is
+ * stored. Thread-safe. */
+int wf_kb_triage_refs(void *ud, struct wf_triage_result *r);
+/* Jaccard overlap (0..1) of the masked, lowercased words of two lines. */
+double wf_kb_overlap(const char *a, const char *b);
 
 /* Hex SHA-256 (65 bytes) of content. */
 void wf_kb_sha256_hex(const void *p, size_t len, char out[65]);

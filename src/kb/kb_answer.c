@@ -104,18 +104,43 @@ static void trim(const char **p, size_t *len)
         (*len)--;
 }
 
-/* Splits text into sentences: at line ends and after ". ", "! ", "? ". */
+/* 1 when a line starting at p opens a new block: a blank line, a list
+ * item, a heading, a table row or a code fence. */
+static int block_start(const char *p)
+{
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p == '\n' || *p == '\0' || *p == '#' || *p == '|' || *p == '>' || *p == '`')
+        return 1;
+    if ((*p == '-' || *p == '*' || *p == '+') && p[1] == ' ')
+        return 1;
+    while (*p >= '0' && *p <= '9')
+        p++;
+    return (*p == '.' || *p == ')') && p[1] == ' ';
+}
+
+/* Splits text into sentences: after ". ", "! ", "? " (or one of them at a
+ * line end), and where a new block starts; the other line breaks of a
+ * paragraph are inside its sentences. */
 static void split(size_t src, const char *text, struct sentence *out, size_t *n)
 {
     const char *p = text;
     while (*p && *n < MAX_SENTENCES) {
         const char *e = p;
-        while (*e && *e != '\n' &&
-               !((*e == '.' || *e == '!' || *e == '?') && (e[1] == ' ' || e[1] == '\n')))
+        for (;;) {
+            if (!*e)
+                break;
+            if ((*e == '.' || *e == '!' || *e == '?') &&
+                (e[1] == ' ' || e[1] == '\n' || e[1] == '\0')) {
+                e++;
+                break;
+            }
+            if (*e == '\n' && block_start(e + 1))
+                break;
             e++;
-        const char *end = (*e == '.' || *e == '!' || *e == '?') ? e + 1 : e;
+        }
         const char *s = p;
-        size_t len = (size_t)(end - s);
+        size_t len = (size_t)(e - s);
         trim(&s, &len);
         if (len >= 12 && strncmp(s, "```", 3) != 0) {
             out[*n].src = src;
@@ -185,6 +210,15 @@ int wf_kb__extract(const char *question, const struct wf_search_hit *hits, size_
         /* shared words, favouring short sentences and better-ranked passages */
         s[i].score = k ? (double)k / sqrt((double)(m.n_words + 4)) - 0.05 * (double)s[i].src : 0;
     }
+    /* the best sentence brings the ones after it in its passage: a
+     * runbook states the symptom, then what to do */
+    size_t best = 0;
+    for (size_t i = 1; i < n; i++)
+        if (s[i].score > s[best].score)
+            best = i;
+    for (size_t k = 1; n && s[best].score > 0 && k <= 2; k++)
+        if (best + k < n && s[best + k].src == s[best].src && s[best + k].score <= 0)
+            s[best + k].score = s[best].score * 0.01 / (double)k;
     qsort(s, n, sizeof(*s), by_score);
     size_t keep = 0;
     while (keep < n && keep < WF_KB_EXTRACT_SENTENCES && s[keep].score > 0)

@@ -6,8 +6,9 @@
  * text module's code-aware, stemmed tokens and exact cosine similarity over
  * dense vectors; fuses both by reciprocal rank or weighted normalised
  * scores. Holds no SQL and no sockets: the caller persists documents, chunks
- * and vectors and rebuilds the index from them at start-up. Depends on util
- * and text.
+ * and vectors and rebuilds the index from them at start-up. Callers pass
+ * chunk text through src/redact before indexing it or sending it to an
+ * embedding server. Depends on util and text.
  */
 #ifndef WF_SEARCH_H
 #define WF_SEARCH_H

@@ -843,6 +843,62 @@ static char *dup_str(const char *s)
     return wf_strndup(s ? s : "", s ? strlen(s) : 0);
 }
 
+/* Per-thread score arrays, reused across queries: allocating (and faulting
+ * in) three arrays of n_chunks floats per query cost more than scoring at
+ * 100k chunks. Freed when the thread exits. */
+struct scratch {
+    float *a[3];
+    size_t cap;
+};
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static int scratch_ok;
+
+static void scratch_free(void *p)
+{
+    struct scratch *s = p;
+    if (!s)
+        return;
+    for (int i = 0; i < 3; i++)
+        free(s->a[i]);
+    free(s);
+}
+
+static void scratch_init(void)
+{
+    scratch_ok = pthread_key_create(&scratch_key, scratch_free) == 0;
+}
+
+/* Three arrays of at least n floats (not zeroed), or NULL. Not wf_malloc:
+ * they outlive any one query. */
+static struct scratch *scratch_get(size_t n)
+{
+    pthread_once(&scratch_once, scratch_init);
+    if (!scratch_ok)
+        return NULL;
+    struct scratch *s = pthread_getspecific(scratch_key);
+    if (!s) {
+        if (!(s = calloc(1, sizeof(*s))))
+            return NULL;
+        if (pthread_setspecific(scratch_key, s) != 0) {
+            free(s);
+            return NULL;
+        }
+    }
+    if (s->cap < n) {
+        size_t cap = n + n / 4;
+        for (int i = 0; i < 3; i++) {
+            float *na = realloc(s->a[i], cap * sizeof(float));
+            if (!na)
+                return NULL;
+            s->a[i] = na;
+        }
+        s->cap = cap;
+    }
+    return s;
+}
+
 int wf_search_index_query(struct wf_search_index *ix, const struct wf_search_query *q,
                           struct wf_search_hit **out, size_t *n)
 {
@@ -856,6 +912,7 @@ int wf_search_index_query(struct wf_search_index *ix, const struct wf_search_que
     struct wf_search_hit *hits = NULL;
     struct topk tk = {0}, tv = {0}, tf = {0};
     float *kw = NULL, *vs = NULL;
+    struct scratch *sc = NULL;
     size_t nh = 0;
     int rc = WF_OK;
 
@@ -876,18 +933,21 @@ int wf_search_index_query(struct wf_search_index *ix, const struct wf_search_que
     }
     size_t nc = ix->n_chunks ? ix->n_chunks : 1;
     if (mode != WF_SEARCH_SEMANTIC) {
-        if (!(kw = wf_calloc(nc, sizeof(*kw)))) {
+        if (!(sc = scratch_get(nc))) {
             rc = WF_ENOMEM;
             goto out;
         }
+        kw = sc->a[0];
+        memset(kw, 0, nc * sizeof(*kw));
         if ((rc = keyword_scores(ix, q->text, kw)))
             goto out;
     }
     if (mode != WF_SEARCH_KEYWORD) {
-        if (!(vs = wf_malloc(nc * sizeof(*vs)))) {
+        if (!(sc = scratch_get(nc))) {
             rc = WF_ENOMEM;
             goto out;
         }
+        vs = sc->a[1];
         vector_scores(ix, qv, vs);
     }
     size_t depth = k > FUSION_DEPTH ? k : FUSION_DEPTH;
@@ -900,11 +960,8 @@ int wf_search_index_query(struct wf_search_index *ix, const struct wf_search_que
             (rc = rank_list(ix, vs, -1.5f, depth, &tv)))
             goto out;
         /* fused scores land in a dense array over the union of both lists */
-        float *fs = wf_calloc(nc, sizeof(*fs));
-        if (!fs) {
-            rc = WF_ENOMEM;
-            goto out;
-        }
+        float *fs = sc->a[2];
+        memset(fs, 0, nc * sizeof(*fs));
         double w = q->keyword_weight;
         if (q->fusion == WF_FUSION_RRF) {
             for (size_t i = 0; i < tk.n; i++)
@@ -927,7 +984,6 @@ int wf_search_index_query(struct wf_search_index *ix, const struct wf_search_que
             }
         }
         rc = rank_list(ix, fs, 0.0f, k, &tf);
-        wf_free(fs);
     }
     if (rc)
         goto out;
@@ -961,8 +1017,6 @@ out:
     wf_free(tk.h);
     wf_free(tv.h);
     wf_free(tf.h);
-    wf_free(kw);
-    wf_free(vs);
     wf_free(qv);
     if (rc) {
         wf_search_hits_free(hits, nh);

@@ -286,6 +286,9 @@ void wf_server__h_triage(struct wf_http_req *req, struct wf_http_resp *resp, voi
     struct wf_triage_opts o;
     memset(&o, 0, sizeof o);
     o.redact = &c->redact_cfg.opts;
+    struct wf_kb_refs refs = {c->kb, c->store, req->tenant};
+    o.references = wf_kb_triage_refs;
+    o.references_ud = &refs;
     uint64_t t0 = wf_now_ns();
     rc = wf_triage_buffer(&o, log.p ? log.p : "", log.len, NULL, 0, &r);
     if (rc != WF_OK) {

@@ -127,6 +127,10 @@ int wf_server__triage_build(struct wf_server__ctx *c, const char *tenant, int64_
     memset(&o, 0, sizeof o);
     o.redact = &c->redact_cfg.opts;
     o.model = wf_server__held_model(held);
+    /* references: runbooks, and past failures (this one is stored after) */
+    struct wf_kb_refs refs = {c->kb, c->store, tenant};
+    o.references = wf_kb_triage_refs;
+    o.references_ud = &refs;
     uint64_t t0 = wf_now_ns();
     rc = wf_triage_buffer(&o, text, len, NULL, 0, &r);
     if (rc)

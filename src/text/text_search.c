@@ -38,20 +38,37 @@ static const char *const stopwords[] = {
     "whom",     "why",        "will",  "with",  "would",   "you",     "your",  "yours",
     "yourself", "yourselves"};
 
-static int cmp_word(const void *key, const void *elem)
+/* The list as an open-addressing set of hashes, built once. */
+#define STOP_SLOTS 512u
+static uint64_t stop_set[STOP_SLOTS];
+static pthread_once_t stop_once = PTHREAD_ONCE_INIT;
+
+static void stop_init(void)
 {
-    return strcmp(key, *(const char *const *)elem);
+    for (size_t i = 0; i < sizeof(stopwords) / sizeof(stopwords[0]); i++) {
+        uint64_t h = wf_hash64(stopwords[i], strlen(stopwords[i]), 0x570b) | 1;
+        size_t j = h & (STOP_SLOTS - 1);
+        while (stop_set[j])
+            j = (j + 1) & (STOP_SLOTS - 1);
+        stop_set[j] = h;
+    }
 }
 
 int wf_text_is_stopword(const char *w, size_t len)
 {
-    char tmp[16];
-    if (len == 0 || len >= sizeof(tmp))
+    if (len == 0 || len > 10)
         return 0;
-    memcpy(tmp, w, len);
-    tmp[len] = 0;
-    return bsearch(tmp, stopwords, sizeof(stopwords) / sizeof(stopwords[0]), sizeof(stopwords[0]),
-                   cmp_word) != NULL;
+    pthread_once(&stop_once, stop_init);
+    uint64_t h = wf_hash64(w, len, 0x570b) | 1;
+    for (size_t j = h & (STOP_SLOTS - 1); stop_set[j]; j = (j + 1) & (STOP_SLOTS - 1))
+        if (stop_set[j] == h) {
+            /* confirm: a 64-bit collision is unlikely but cheap to rule out */
+            for (size_t i = 0; i < sizeof(stopwords) / sizeof(stopwords[0]); i++)
+                if (strlen(stopwords[i]) == len && memcmp(stopwords[i], w, len) == 0)
+                    return 1;
+            return 0;
+        }
+    return 0;
 }
 
 /* ---- per-thread stemmer ----------------------------------------------------- */

@@ -83,10 +83,42 @@ int wf_triage_cross_validate(const char *const *texts, const size_t *lens, size_
 
 /* ---- Pipeline ------------------------------------------------------------------ */
 
+struct wf_triage_result;
+
+/* A document or past failure that backs the explanation. Strings are
+ * borrowed by wf_triage_add_ref, which copies them. */
+#define WF_TRIAGE_MAX_REFS 16u
+struct wf_triage_ref {
+    const char *kind;     /* "runbook", "same_signature" or "similar_failure" */
+    const char *title;    /* runbook: document name; failure: its first key line */
+    const char *heading;  /* runbook: heading path; "" otherwise */
+    const char *chunk_id; /* runbook: "12:3"; "" otherwise */
+    int64_t document_id;  /* runbook; 0 otherwise */
+    int64_t line_start;   /* runbook: 1-based lines of the passage; 0 otherwise */
+    int64_t line_end;
+    const char *text;      /* runbook: the passage (redacted); "" otherwise */
+    double score;          /* runbook: search score; similar: key-line overlap 0..1; same: 1 */
+    const char *signature; /* failures: their signature; "" for runbooks */
+    const char *category;  /* failures: their category; "" for runbooks */
+    int64_t count;         /* failures: times seen */
+    int64_t first_seen_ms; /* failures: first and last seen (epoch ms) */
+    int64_t last_seen_ms;
+    const char *resolution; /* failures: how it was resolved; NULL when none is recorded */
+};
+
+/* Fills in the references of a finished analysis: called once by
+ * wf_triage_finish with the result (excerpt, category and signature set),
+ * it adds references with wf_triage_add_ref. It is the caller's bridge to
+ * a knowledge base and past failures (triage itself reads no store); its
+ * errors only mean fewer references. */
+typedef int (*wf_triage_refs_fn)(void *ud, struct wf_triage_result *r);
+
 struct wf_triage_opts {
     const struct wf_ml_model *model;     /* borrowed; NULL = the default model */
     size_t max_blocks;                   /* excerpt blocks; 0 = default (5) */
     const struct wf_redact_opts *redact; /* borrowed; NULL = redaction defaults */
+    wf_triage_refs_fn references;        /* optional references provider */
+    void *references_ud;
 };
 
 struct wf_triage_excerpt {
@@ -137,8 +169,18 @@ struct wf_triage_result {
     const char *root_cause; /* one paragraph */
     const char **fix_steps;
     size_t n_fix_steps;
+    struct wf_triage_ref *refs; /* arena-owned, at most WF_TRIAGE_MAX_REFS */
+    size_t n_refs;
     uint64_t elapsed_us; /* wall time of the analysis */
 };
+
+/* Appends a copy of ref (strings copied into r's arena). WF_ETOOBIG past
+ * WF_TRIAGE_MAX_REFS, WF_ENOMEM, WF_EINVAL without kind or title. */
+int wf_triage_add_ref(struct wf_triage_result *r, const struct wf_triage_ref *ref);
+/* The key lines of a result as one search query: the first lines of the
+ * best excerpt blocks, at most max_bytes (cut at a line end), appended
+ * to out. */
+int wf_triage_key_lines(const struct wf_triage_result *r, size_t max_bytes, struct wf_buf *out);
 
 struct wf_triage;
 

@@ -22,6 +22,40 @@ const char *wf_triage_fact_name(enum wf_triage_fact_type t)
     return (unsigned)t < sizeof(fact_names) / sizeof(fact_names[0]) ? fact_names[t] : "message";
 }
 
+static int jstr(struct wf_buf *b, const char *s);
+
+static int ref_json(struct wf_buf *b, const struct wf_triage_ref *f, size_t i)
+{
+    int rc = wf_buf_puts(b, i ? ",{\"kind\":" : "{\"kind\":");
+    rc = rc ? rc : jstr(b, f->kind);
+    rc = rc ? rc : wf_buf_puts(b, ",\"title\":");
+    rc = rc ? rc : jstr(b, f->title);
+    if (f->chunk_id && f->chunk_id[0]) {
+        rc = rc ? rc : wf_buf_puts(b, ",\"document_id\":");
+        rc = rc ? rc : wf_buf_appendf(b, "%lld,\"chunk_id\":", (long long)f->document_id);
+        rc = rc ? rc : jstr(b, f->chunk_id);
+        rc = rc ? rc : wf_buf_puts(b, ",\"heading\":");
+        rc = rc ? rc : jstr(b, f->heading);
+        rc = rc ? rc
+                : wf_buf_appendf(b, ",\"line_start\":%lld,\"line_end\":%lld,\"text\":",
+                                 (long long)f->line_start, (long long)f->line_end);
+        rc = rc ? rc : jstr(b, f->text);
+    } else {
+        rc = rc ? rc : wf_buf_puts(b, ",\"signature\":");
+        rc = rc ? rc : jstr(b, f->signature);
+        rc = rc ? rc : wf_buf_puts(b, ",\"category\":");
+        rc = rc ? rc : jstr(b, f->category);
+        rc = rc ? rc
+                : wf_buf_appendf(b, ",\"count\":%lld,\"first_seen_ms\":%lld,\"last_seen_ms\":%lld",
+                                 (long long)f->count, (long long)f->first_seen_ms,
+                                 (long long)f->last_seen_ms);
+        rc = rc ? rc : wf_buf_puts(b, ",\"resolution\":");
+        rc = rc ? rc : (f->resolution ? jstr(b, f->resolution) : wf_buf_puts(b, "null"));
+    }
+    rc = rc ? rc : wf_buf_appendf(b, ",\"score\":%.3f}", f->score);
+    return rc;
+}
+
 int wf_triage_format_lines(const struct wf_triage_result *r, struct wf_buf *out)
 {
     /* merged and in log order, so scripts can feed them to sed/awk */
@@ -117,7 +151,10 @@ int wf_triage_format_json(const struct wf_triage_result *r, struct wf_buf *b)
         rc = i ? wf_buf_putc(b, ',') : WF_OK;
         rc = rc ? rc : jstr(b, r->fix_steps[i]);
     }
-    rc = rc ? rc : wf_buf_puts(b, "],\"references\":[],\"steps\":[");
+    rc = rc ? rc : wf_buf_puts(b, "],\"references\":[");
+    for (size_t i = 0; i < r->n_refs && !rc; i++)
+        rc = ref_json(b, &r->refs[i], i);
+    rc = rc ? rc : wf_buf_puts(b, "],\"steps\":[");
     for (size_t i = 0; i < l->n_steps && !rc; i++) {
         const struct wf_logs_step *s = &l->steps[i];
         rc = wf_buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
@@ -183,6 +220,22 @@ int wf_triage_format_text(const struct wf_triage_result *r, struct wf_buf *b)
         rc = wf_buf_puts(b, "\nNext steps\n");
     for (size_t i = 0; i < r->n_fix_steps && !rc; i++)
         rc = wf_buf_appendf(b, "  %zu. %s\n", i + 1, r->fix_steps[i]);
+    if (!rc && r->n_refs)
+        rc = wf_buf_puts(b, "\nReferences\n");
+    for (size_t i = 0; i < r->n_refs && !rc; i++) {
+        const struct wf_triage_ref *f = &r->refs[i];
+        if (f->chunk_id[0])
+            rc = wf_buf_appendf(b, "  - runbook %s%s%s (chunk %s, lines %lld-%lld)\n", f->title,
+                                f->heading[0] ? " > " : "", f->heading, f->chunk_id,
+                                (long long)f->line_start, (long long)f->line_end);
+        else
+            rc = wf_buf_appendf(
+                b, "  - %s %s: seen %lld time%s: %s\n",
+                strcmp(f->kind, "same_signature") == 0 ? "same failure" : "similar failure",
+                f->signature, (long long)f->count, f->count == 1 ? "" : "s", f->title);
+        if (!rc && f->resolution)
+            rc = wf_buf_appendf(b, "    resolved: %s\n", f->resolution);
+    }
     if (!rc && r->n_excerpt)
         rc = wf_buf_puts(b, "\nExcerpt\n");
     for (size_t i = 0; i < r->n_excerpt && !rc; i++) {

@@ -247,6 +247,8 @@ int wf_triage_finish(struct wf_triage *t, struct wf_triage_result *out)
         rc = wf_triage__explain(&r);
     if (rc)
         goto fail;
+    if (t->opts.references)
+        (void)t->opts.references(t->opts.references_ud, &r); /* best effort */
     r.elapsed_us = (wf_now_ns() - t->t0_ns) / 1000u;
     *out = r;
     return WF_OK;
@@ -274,5 +276,56 @@ int wf_triage_buffer(const struct wf_triage_opts *opts, const char *log, size_t 
     if (!rc)
         rc = wf_triage_finish(t, out);
     wf_triage_free(t);
+    return rc;
+}
+
+static const char *adup(struct wf_arena *a, const char *s)
+{
+    return wf_arena_strndup(a, s ? s : "", s ? strlen(s) : 0);
+}
+
+int wf_triage_add_ref(struct wf_triage_result *r, const struct wf_triage_ref *ref)
+{
+    if (!r || !ref || !ref->kind || !ref->title)
+        return WF_EINVAL;
+    if (r->n_refs >= WF_TRIAGE_MAX_REFS)
+        return WF_ETOOBIG;
+    struct wf_arena *a = &r->logs.arena;
+    if (!r->refs) {
+        r->refs = wf_arena_alloc(a, WF_TRIAGE_MAX_REFS * sizeof(*r->refs));
+        if (!r->refs)
+            return WF_ENOMEM;
+    }
+    struct wf_triage_ref c = *ref;
+    c.kind = adup(a, ref->kind);
+    c.title = adup(a, ref->title);
+    c.heading = adup(a, ref->heading);
+    c.chunk_id = adup(a, ref->chunk_id);
+    c.text = adup(a, ref->text);
+    c.signature = adup(a, ref->signature);
+    c.category = adup(a, ref->category);
+    c.resolution = ref->resolution ? adup(a, ref->resolution) : NULL;
+    if (!c.kind || !c.title || !c.heading || !c.chunk_id || !c.text || !c.signature ||
+        !c.category || (ref->resolution && !c.resolution))
+        return WF_ENOMEM;
+    r->refs[r->n_refs++] = c;
+    return WF_OK;
+}
+
+int wf_triage_key_lines(const struct wf_triage_result *r, size_t max_bytes, struct wf_buf *out)
+{
+    size_t mark = out->len;
+    int rc = WF_OK;
+    for (size_t i = 0; !rc && i < r->n_excerpt && i < 2; i++) {
+        const char *p = r->excerpt[i].text ? r->excerpt[i].text : "";
+        for (int line = 0; !rc && *p && line < 8; line++) {
+            size_t n = strcspn(p, "\n");
+            if (out->len - mark + n + 1 > max_bytes)
+                return WF_OK;
+            rc = wf_buf_append(out, p, n);
+            rc = rc ? rc : wf_buf_putc(out, '\n');
+            p += n + (p[n] == '\n');
+        }
+    }
     return rc;
 }

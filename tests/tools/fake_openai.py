@@ -48,6 +48,9 @@ lines 2 and 3 added, line 1 context):
                message echoes the Authorization header received
   cut-stream   a stream that stops without [DONE]
   json-stream  ignores "stream" and answers one JSON body
+  cite         an answer citing source [1] twice and a source [42] it was
+               never given (knowledge-base tests)
+  uncited      an answer that cites nothing
 """
 import argparse
 import hashlib
@@ -112,6 +115,11 @@ def canned(name, last_user):
         return 200, "after the limit", {}, 0, None
     if name == "down":
         return 503, None, {}, 0, {"error": {"message": "overloaded"}}
+    if name == "cite":
+        return 200, ("Prune unused Docker images with docker system prune [1]. "
+                     "Old workspaces can go too [42]. Check the result with df [1]."), {}, 0, None
+    if name == "uncited":
+        return 200, "Reboot the machine and hope.", {}, 0, None
     if name == "slow":
         return 200, "slow answer", {}, 3.0, None
     return 200, "ok", {}, 0, None

@@ -208,7 +208,7 @@ static void test_train_small_corpus(void **state)
     struct wf_ml_model *m = NULL;
     assert_int_equal(wf_triage_train(texts, lens, 1, "t1", &m, &n_ex, &err_line), WF_OK);
     assert_int_equal(n_ex, 4);
-    struct wf_triage_opts o = {m, 0, NULL};
+    struct wf_triage_opts o = {m, 0, NULL, NULL, NULL};
     struct wf_triage_result r;
     static const char log[] = "make\nsrc/z.c:3:4: error: 'q' undeclared\nmake: *** Error 1\n";
     assert_int_equal(wf_triage_buffer(&o, log, strlen(log), NULL, 0, &r), WF_OK);
