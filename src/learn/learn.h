@@ -110,6 +110,11 @@ struct wf_learn_train_opts {
 };
 void wf_learn_train_opts_init(struct wf_learn_train_opts *o);
 
+/* The promotion rule: 1 when a candidate's held-out macro-F1 is not worse
+ * than the baseline's by more than tolerance (cand >= base - tolerance),
+ * 0 otherwise and for NaN scores. Pure. */
+int wf_learn_promote(double cand_f1, double base_f1, double tolerance);
+
 struct wf_learn_train_result {
     int64_t version;   /* stored version */
     int promoted;      /* 1: active now; 0: stored as rejected */
@@ -143,6 +148,8 @@ int wf_learn_active_model(struct wf_store *st, const char *tenant, struct wf_ml_
 /* "bundled-" + the first 12 hex digits of the SHA-256 of the bundled model
  * file: the model_version of results of the compiled-in model. */
 const char *wf_learn_bundled_version(void);
+/* The same for the bundled change-risk model (models/risk.model). */
+const char *wf_learn_bundled_risk_version(void);
 /* The compiled-in training corpus (the .txt files of data/triage-train). Borrowed. */
 void wf_learn_builtin_corpus(const char **text, size_t *len);
 

@@ -200,7 +200,7 @@ int wf_learn_models_report(struct wf_store *st, const char *tenant,
             json_pack("{s:{s:o,s:s,s:o},s:{s:n,s:s}}", "triage", "version",
                       version ? json_integer(version) : json_null(), "model_version", mv, "metrics",
                       row ? json_incref(json_object_get(row, "metrics")) : json_null(), "risk",
-                      "version", "model_version", "bundled");
+                      "version", "model_version", wf_learn_bundled_risk_version());
         *out = json_pack("{s:o,s:O,s:{s:O},s:O}", "active", active, "history",
                          json_object_get(hist, "items"), "drift", "triage", drift, "warnings",
                          json_object_get(warnings, "items"));

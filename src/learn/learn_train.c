@@ -27,6 +27,8 @@ extern const unsigned char wf_triage_train_blob[];
 extern const size_t wf_triage_train_blob_len;
 extern const unsigned char wf_triage_model_blob[];
 extern const size_t wf_triage_model_blob_len;
+extern const unsigned char wf_risk_model_blob[];
+extern const size_t wf_risk_model_blob_len;
 
 void wf_learn_train_opts_init(struct wf_learn_train_opts *o)
 {
@@ -34,6 +36,14 @@ void wf_learn_train_opts_init(struct wf_learn_train_opts *o)
     o->seed = WF_LEARN_SPLIT_SEED;
     o->holdout = 0.2;
     o->tolerance = WF_LEARN_PROMOTE_TOLERANCE;
+}
+
+int wf_learn_promote(double cand_f1, double base_f1, double tolerance)
+{
+    if (isnan(cand_f1) || isnan(base_f1) || isnan(tolerance) || tolerance < 0)
+        return 0;
+    /* a hair of slack so equal scores computed in a different order still tie */
+    return cand_f1 >= base_f1 - tolerance - 1e-12;
 }
 
 static char bundled_v[32];
@@ -52,6 +62,24 @@ const char *wf_learn_bundled_version(void)
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, bundled_version_init);
     return bundled_v;
+}
+
+static char bundled_risk_v[40];
+
+static void bundled_risk_init(void)
+{
+    uint8_t h[WF_CRYPTO_SHA256_BYTES];
+    char hex[2 * WF_CRYPTO_SHA256_BYTES + 1];
+    wf_crypto_sha256(wf_risk_model_blob, wf_risk_model_blob_len, h);
+    wf_crypto_hex(h, sizeof h, hex);
+    snprintf(bundled_risk_v, sizeof bundled_risk_v, "bundled-%.12s", hex);
+}
+
+const char *wf_learn_bundled_risk_version(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, bundled_risk_init);
+    return bundled_risk_v;
 }
 
 void wf_learn_builtin_corpus(const char **text, size_t *len)
@@ -489,7 +517,7 @@ int wf_learn_train_triage(struct wf_store *st, const char *tenant,
     out->accuracy = wf_ml_accuracy(&cc);
     out->base_f1 = wf_ml_macro_f1(&bc);
     out->base_accuracy = wf_ml_accuracy(&bc);
-    out->promoted = out->f1 >= out->base_f1 - opts->tolerance;
+    out->promoted = wf_learn_promote(out->f1, out->base_f1, opts->tolerance);
     size_t tl = 0;
     for (size_t i = 0; i < r.n; i++)
         tl += r.v[i].test && r.v[i].tenant;

@@ -278,8 +278,8 @@ int wf_server__review_pr(struct wf_server__ctx *c, const char *tenant, const cha
         rc = wf_buf_puts(&report, ",\"review\":");
     if (!rc)
         rc = wf_review_write(&res, WF_REVIEW_FMT_JSON, &report);
-    if (!rc)
-        rc = wf_buf_putc(&report, '}');
+    if (!rc) /* the model that scored the risk, as GET /v1/models names it */
+        rc = wf_buf_appendf(&report, ",\"model_version\":\"%s\"}", wf_learn_bundled_risk_version());
     if (rc)
         goto out;
     struct wf_buf perr;

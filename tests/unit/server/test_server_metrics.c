@@ -84,6 +84,13 @@ static void test_render_exact(void **state)
     wf_server__metrics_gauge(m, "workflowai_queue_depth", "state", "queued", 4);
     wf_server__metrics_gauge(m, "workflowai_queue_depth", "state", "running", 0.1);
     wf_server__metrics_gauge(m, "workflowai_build_info", "version", "0.1.0", 1);
+    const char *drift[] = {"acme", "triage", "log_bytes"};
+    wf_server__metrics_gauge_n(m, "workflowai_model_drift_psi", drift, 3, 0.4);
+    wf_server__metrics_gauge_n(m, "workflowai_model_drift_psi", drift, 3, 0.25); /* replaced */
+    drift[2] = "confidence";
+    wf_server__metrics_gauge_n(m, "workflowai_model_drift_psi", drift, 3, 0.01);
+    wf_server__metrics_gauge_n(m, "workflowai_model_version", drift, 2, 3);
+    wf_server__metrics_gauge_n(m, "workflowai_no_such_metric", drift, 2, 3); /* ignored */
     wf_server__metrics_http(m, "/v1/builds", "POST", 201, 1500000);
     wf_server__metrics_http(m, "/v1/builds", "POST", 201, 2 * MS);
     wf_server__metrics_http(m, "/v1/builds", "GET", 404, 20000 * MS);
@@ -132,8 +139,15 @@ static void test_render_exact(void **state)
     assert_int_equal(count_lines(t, "workflowai_http_requests_total{"), 2);
     assert_int_equal(count_lines(t, "workflowai_http_request_duration_seconds_count"), 1);
     /* every metric of the table has its HELP and TYPE, once */
-    assert_int_equal(count_lines(t, "# HELP "), 19);
-    assert_int_equal(count_lines(t, "# TYPE "), 19);
+    assert_int_equal(count_lines(t, "# HELP "), 23);
+    assert_int_equal(count_lines(t, "# TYPE "), 23);
+    /* several labels: one series per value tuple, in the table's label order */
+    has_line(t, "workflowai_model_drift_psi{tenant=\"acme\",kind=\"triage\",feature=\"log_bytes\"}"
+                " 0.25");
+    has_line(t, "workflowai_model_drift_psi{tenant=\"acme\",kind=\"triage\",feature=\"confidence\"}"
+                " 0.01");
+    has_line(t, "workflowai_model_version{tenant=\"acme\",kind=\"triage\"} 3");
+    assert_int_equal(count_lines(t, "workflowai_model_drift_psi{"), 2);
     wf_free(t);
     wf_server__metrics_free(m);
 }
