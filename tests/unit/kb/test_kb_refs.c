@@ -32,8 +32,18 @@ static const char OTHER[] = "# Certificates\n\nRenew TLS certificates with certb
 static void put_failure(struct wf_store *st, const char *sig, const char *cat, const char *title,
                         int64_t at)
 {
-    struct wf_store_failure f = {"acme", 0,       "acme/web", "main", cat, 0.9,
-                                 sig,    "build", title,      "{}",   "m", at};
+    struct wf_store_failure f = {.tenant = "acme",
+                                 .repo = "acme/web",
+                                 .branch = "main",
+                                 .category = cat,
+                                 .confidence = 0.9,
+                                 .signature = sig,
+                                 .step = "build",
+                                 .title = title,
+                                 .report_json = "{}",
+                                 .model_version = "m",
+                                 .created_ms = at,
+                                 .margin = 1};
     assert_int_equal(wf_store_failure_put(st, &f, NULL), WF_OK);
 }
 
