@@ -597,8 +597,6 @@ int wf_search_index_put(struct wf_search_index *ix, int64_t doc_id, const char *
 {
     if (!ix || (n && !c) || n > WF_SEARCH_MAX_CHUNKS)
         return WF_EINVAL;
-    if (vecs && (!ix->dim || !vec_model || strcmp(vec_model, ix->model) != 0))
-        return WF_EINVAL; /* vectors of another model (or none expected): mixing refused */
     for (size_t i = 0; i < n; i++)
         if (c[i].len && !c[i].text)
             return WF_EINVAL;
@@ -617,7 +615,12 @@ int wf_search_index_put(struct wf_search_index *ix, int64_t doc_id, const char *
 
     pthread_rwlock_wrlock(&ix->lock);
     size_t added = 0;
-    rc = chunks_reserve(ix, ix->n_chunks + n);
+    /* vectors of another model (or on a keyword-only index): mixing refused.
+     * Checked under the lock: a swap may change the model. */
+    if (vecs && (!ix->dim || !vec_model || strcmp(vec_model, ix->model) != 0))
+        rc = WF_EINVAL;
+    else
+        rc = chunks_reserve(ix, ix->n_chunks + n);
     if (!rc)
         rc = doc_table_grow(ix);
     for (; added < n && !rc; added++) {

@@ -149,6 +149,7 @@ def run(s, A, B, db, llm_url):
     names = sorted(d["name"] for d in docs)
     check("list 200", r.status == 200 and names ==
           ["certs.pdf", "dns.html", "notes", "oom.txt", "runbooks/disk-full.md"], names)
+    # (a docker runbook is added later, for triage)
     check("list fields", all(set(d) >= {"id", "name", "format", "bytes", "chunks", "added_at",
                                         "updated_at"} for d in docs), docs[:1])
     check("list times are ISO", all(d["added_at"].endswith("Z") and "T" in d["added_at"]
@@ -268,6 +269,25 @@ def run(s, A, B, db, llm_url):
     text = j.get("choices", [{}])[0].get("message", {}).get("content", "")
     check("uncited answer is marked", j.get("uncited") is True and "From the sources:" in text and
           "[1]" in text, j)
+
+    # ---- triage reports get runbook references from the knowledge base
+    runbook = ("# Docker builds\n\n## npm ci fails in the image build\n\nWhen `npm ci` fails "
+               "with \"can only install with an existing package-lock.json\", commit "
+               "package-lock.json and check .dockerignore.\n")
+    r = req(s, "POST", "/v1/kb/documents", {"name": "runbooks/docker-npm.md", "content": runbook}, A)
+    check("docker runbook 201", r.status == 201, r)
+    docker_id = (r.json() or {}).get("id")
+    log = open(os.path.join(SRC, "tests/e2e/cases/gha-docker.log"), "rb").read()
+    r = s.request("POST", "/v1/triage", log, dict(A))
+    refs = (r.json() or {}).get("references", [])
+    check("triage report references the runbook", r.status == 200 and any(
+        x.get("kind") == "runbook" and x.get("document_id") == docker_id and
+        x.get("chunk_id", "").startswith("%d:" % docker_id) for x in refs), refs)
+    check("triage references only matching runbooks", all(
+        x.get("document_id") in (docker_id,) for x in refs if x.get("kind") == "runbook"), refs)
+    r = s.request("POST", "/v1/triage", log, dict(B))
+    check("other tenant's triage has no acme runbook", r.status == 200 and
+          not any(x.get("kind") == "runbook" for x in (r.json() or {}).get("references", [])), r)
 
     # ---- replace keeps the id, old text gone
     r = req(s, "POST", "/v1/kb/documents",

