@@ -389,6 +389,9 @@ async function main() {
       check('feedback: the known fix is shown on a later match, as text',
             fix !== null && (await fix.textContent()).includes('Pinned the JDK image ' + HOSTILE_SCRIPT) &&
             (await fix.textContent()).includes('abc1234'), fix && await fix.textContent());
+      const refs = await page.$$eval('#references li', (l) => l.map((x) => x.textContent));
+      check('references: past failures of the same signature', refs.some((t) =>
+        t.startsWith('same signature') && /seen \d+ time/.test(t)), refs);
       await noInjection('a failure with a known fix');
       await shot('failure-known-fix');
     }

@@ -20,10 +20,25 @@ function numbered(startLine, lines, keyFrom, keyTo) {
 function reference(r) {
   if (typeof r === 'string') return h('li', {}, r);
   if (!r || typeof r !== 'object') return h('li', {}, String(r));
-  const label = r.title || r.document || r.name || r.heading || r.url || 'reference';
   const url = safeUrl(r.url);
+  const title = r.title || r.document || r.name || r.url || 'reference';
+  if (r.kind === 'runbook') {
+    return h('li', {class: 'ref runbook'}, h('span', {class: 'tag'}, 'runbook'), ' ',
+      url ? h('a', {href: url, rel: 'noopener noreferrer', target: '_blank'}, title) : h('b', {}, title),
+      r.heading ? ' › ' + r.heading : '',
+      r.line_start ? h('span', {class: 'muted small'}, ` lines ${r.line_start}–${r.line_end}`) : null,
+      r.text ? h('pre', {class: 'snippet'}, r.text) : null);
+  }
+  if (r.kind === 'same_signature' || r.kind === 'similar_failure') {
+    const res = r.resolution && typeof r.resolution === 'object' ? r.resolution : null;
+    return h('li', {class: 'ref failure'},
+      h('span', {class: 'tag'}, r.kind === 'same_signature' ? 'same signature' : 'similar failure'), ' ',
+      r.signature ? h('a', {href: hashWith('failures', {signature: r.signature})}, title) : title,
+      r.count ? h('span', {class: 'muted small'}, ` · seen ${r.count} time(s), last ${fmtTime(r.last_seen_ms)}`) : null,
+      res ? h('div', {class: 'small'}, 'Fixed: ', res.note || '', res.fix_commit ? ` (commit ${res.fix_commit})` : '') : null);
+  }
   const where = r.line_start ? ` (lines ${r.line_start}–${r.line_end})` : '';
-  return h('li', {}, url ? h('a', {href: url, rel: 'noopener noreferrer', target: '_blank'}, label) : label,
+  return h('li', {}, url ? h('a', {href: url, rel: 'noopener noreferrer', target: '_blank'}, title) : title,
     where, r.text ? h('div', {class: 'muted small'}, r.text) : null);
 }
 
