@@ -13,13 +13,7 @@
 
 #include "dora/dora.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(x)                                                                                   \
-    do {                                                                                           \
-        if (!(x))                                                                                  \
-            abort();                                                                               \
-    } while (0)
+#include "../fuzz_check.h"
 
 static void feed(struct wf_dora_set *s, const char *p, size_t n)
 {

@@ -11,15 +11,9 @@
 
 #include "text/text.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "../fuzz_check.h"
 
 /* invariants hold in every build, NDEBUG or not */
-#define CHECK(x)                                                                                   \
-    do {                                                                                           \
-        if (!(x))                                                                                  \
-            abort();                                                                               \
-    } while (0)
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > WF_LIMIT_LINE_BYTES)

@@ -13,15 +13,9 @@
 
 #include "redact/redact.h"
 
+#include "../fuzz_check.h"
+
 /* invariants hold in every build, NDEBUG or not */
-#define CHECK(x)                                                                                   \
-    do {                                                                                           \
-        if (!(x))                                                                                  \
-            abort();                                                                               \
-    } while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 struct check {
     uint64_t last_line; /* end line of the last finding: they arrive in order */
 };

@@ -11,15 +11,9 @@
 
 #include "logs/logs.h"
 
+#include "../fuzz_check.h"
+
 /* invariants hold in every build, NDEBUG or not */
-#define CHECK(x)                                                                                   \
-    do {                                                                                           \
-        if (!(x))                                                                                  \
-            abort();                                                                               \
-    } while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct wf_logs_miner *m = NULL;
