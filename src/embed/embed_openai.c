@@ -72,13 +72,6 @@ static long retry_after_ms(CURL *h)
     return t > now ? (long)(t - now) * 1000 : 0;
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0)
-        ;
-}
-
 /* ": <message>" of an OpenAI error body, at most 200 bytes, printable. */
 static void upstream_message(struct wf_buf *err, const struct wf_buf *body)
 {
@@ -226,7 +219,7 @@ static int post_batch(struct openai *o, const struct wf_str *texts, size_t n, fl
         now = wf_now_ms();
         if (now + (uint64_t)wait_ms >= deadline)
             goto out; /* waiting would pass the deadline: report the last error */
-        sleep_ms(wait_ms);
+        wf_sleep_ms(wait_ms);
     }
 out:
     if (rc == WF_ENOMEM && err && !err->len)

@@ -258,13 +258,6 @@ static long retry_after_ms(CURL *h)
     return t > now ? (long)(t - now) * 1000 : 0;
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0)
-        ;
-}
-
 enum verdict { DONE, RETRY };
 
 /* ---- the call ------------------------------------------------------------------------ */
@@ -469,7 +462,7 @@ int wf_llm_chat(const struct wf_llm_config *cfg, const struct wf_llm_msg *msgs, 
         now = wf_now_ms();
         if (now + (uint64_t)wait_ms >= deadline)
             goto out; /* no time left to wait: keep this attempt's error */
-        sleep_ms(wait_ms);
+        wf_sleep_ms(wait_ms);
         if (backoff < WF_LLM_MAX_BACKOFF_MS / 2)
             backoff *= 2;
     }

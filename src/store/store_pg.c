@@ -567,13 +567,6 @@ static void conn_drop(struct pg_conn *c)
     memset(c->prepared, 0, sizeof(c->prepared));
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
 /* Opens c (once; tries again with pauses when the server is not reachable,
  * as while it restarts). */
 static int conn_connect(struct pg *p, struct pg_conn *c, int tries, struct wf_buf *err)
@@ -582,7 +575,7 @@ static int conn_connect(struct pg *p, struct pg_conn *c, int tries, struct wf_bu
     for (int i = 0; i < tries; i++) {
         conn_drop(c);
         if (i) {
-            sleep_ms(pause);
+            wf_sleep_ms(pause);
             pause *= 2;
         }
         c->db = PQconnectdb(p->conninfo);

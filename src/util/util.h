@@ -188,6 +188,8 @@ int wf_hset_has(const struct wf_hset *s, uint64_t key);
 /* Monotonic milliseconds / nanoseconds. */
 uint64_t wf_now_ms(void);
 uint64_t wf_now_ns(void);
+/* Sleeps ms milliseconds (<= 0: returns at once), resuming after signals. */
+void wf_sleep_ms(long ms);
 
 enum wf_log_level { WF_LOG_DEBUG, WF_LOG_INFO, WF_LOG_WARN, WF_LOG_ERROR };
 /* Messages below `level` are dropped. Default WF_LOG_WARN. Not thread-safe

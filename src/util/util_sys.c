@@ -22,6 +22,15 @@ uint64_t wf_now_ms(void)
     return wf_now_ns() / 1000000ull;
 }
 
+void wf_sleep_ms(long ms)
+{
+    if (ms <= 0)
+        return;
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
 static enum wf_log_level log_level = WF_LOG_WARN;
 
 void wf_log_set_level(enum wf_log_level level)
