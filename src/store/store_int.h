@@ -130,4 +130,26 @@ int wf_store__uncompress(const unsigned char *blob, size_t blob_len, size_t raw_
 /* Copies src into dst[cap], truncating, always terminated; NULL -> "". */
 void wf_store__copy(char *dst, size_t cap, const char *src);
 
+/* ---- Shared by the backends (store_common.c) ----------------------------- */
+
+/* json_object_set_new / json_array_append_new as WF_OK or WF_ENOMEM (the
+ * value is consumed either way). */
+int wf_store__jset(json_t *o, const char *k, json_t *v);
+int wf_store__jpush(json_t *a, json_t *v);
+/* A JSON string of p (NULL -> ""). */
+json_t *wf_store__jstr(const char *p);
+/* 1 for the event kinds that create or update a build ("job", "build"). */
+int wf_store__is_build_kind(const char *kind);
+/* 1 when a pull_request event asks for a review (opened, synchronize, ...
+ * with repo, number and head sha). */
+int wf_store__wants_review(const struct wf_store_event *ev);
+/* The page size of a list filter: 50 by default, at most WF_LIMIT_PAGE_ITEMS. */
+int wf_store__page_limit(const struct wf_store_filter *f);
+/* {"items": items, "next": next or null} (items consumed). */
+int wf_store__page(json_t *items, int64_t next, json_t **out);
+/* The JSON of a build as GET /v1/builds/{id} answers it. */
+int wf_store__build_json(const struct wf_store_build *b, json_t **out);
+/* A random positive lease token. */
+int64_t wf_store__lease_token(void);
+
 #endif

@@ -1223,22 +1223,6 @@ static void pg_stats(struct wf_store *st, struct wf_store_stats *out)
 
 /* ---- JSON helpers ------------------------------------------------------------------- */
 
-static json_t *jstr(const char *s)
-{
-    json_t *v = json_string(s ? s : "");
-    return v ? v : json_string("");
-}
-
-static int jset(json_t *o, const char *k, json_t *v)
-{
-    return json_object_set_new(o, k, v) == 0 ? WF_OK : WF_ENOMEM;
-}
-
-static int jpush(json_t *a, json_t *v)
-{
-    return json_array_append_new(a, v) == 0 ? WF_OK : WF_ENOMEM;
-}
-
 /* Column spec of a list query: 's' text, 'i' integer, 'r' real, 'b'
  * boolean (integer != 0), 'j' JSON text (null when it does not parse). */
 struct jcol {
@@ -1261,7 +1245,7 @@ static json_t *jval(const PGresult *r, int row, int col, char type)
         v = json_loads(s, JSON_DECODE_ANY, NULL);
         return v ? v : json_null();
     default:
-        return jstr(s);
+        return wf_store__jstr(s);
     }
 }
 
@@ -1282,9 +1266,9 @@ static int fn_list(struct pg *p, struct pg_conn *c, void *arg)
         return rc;
     for (int i = 0; !rc && i < PQntuples(r); i++) {
         json_t *o = json_object();
-        rc = jpush(a->arr, o);
+        rc = wf_store__jpush(a->arr, o);
         for (size_t k = 0; !rc && k < a->n; k++)
-            rc = jset(o, a->cols[k].name, jval(r, i, (int)k, a->cols[k].type));
+            rc = wf_store__jset(o, a->cols[k].name, jval(r, i, (int)k, a->cols[k].type));
     }
     PQclear(r);
     return rc;
@@ -1466,11 +1450,6 @@ static int pg_key_list(struct wf_store *st, const char *tenant, json_t **out)
 
 /* ---- Ingestion ----------------------------------------------------------------------- */
 
-static int is_build_kind(const char *kind)
-{
-    return strcmp(kind, "job") == 0 || strcmp(kind, "build") == 0;
-}
-
 static int insert_job(struct pg *p, struct pg_conn *c, const char *tenant, const char *kind,
                       const char *payload, int max_attempts, int64_t available_ms, int64_t *id)
 {
@@ -1576,20 +1555,6 @@ static int insert_event(struct pg *p, struct pg_conn *c, const struct wf_store_i
     return pg_do(p, c, PG_EVENT_INSERT, &a, NULL);
 }
 
-/* A pull request opened or updated: its new head deserves a review. */
-static int wants_review(const struct wf_store_event *ev)
-{
-    static const char *const actions[] = {"opened", "synchronize", "reopened", "ready_for_review",
-                                          "open",   "reopen",      "update"};
-    if (strcmp(ev->kind, "pull_request") != 0 || !ev->action || !ev->parent_id ||
-        !ev->parent_id[0] || !ev->sha || !ev->sha[0] || !ev->repo || !ev->repo[0])
-        return 0;
-    for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
-        if (strcmp(ev->action, actions[i]) == 0)
-            return 1;
-    return 0;
-}
-
 static int enqueue_review(struct pg *p, struct pg_conn *c, const struct wf_store_ingest_req *req,
                           const struct wf_store_event *ev, struct wf_store_ingest_result *res)
 {
@@ -1638,9 +1603,9 @@ static int fn_ingest(struct pg *p, struct pg_conn *c, void *arg)
     for (size_t i = 0; i < req->n_events && !rc; i++) {
         const struct wf_store_event *ev = &req->events[i];
         rc = insert_event(p, c, req, x->res.delivery_id, received_ms, ev);
-        if (!rc && is_build_kind(ev->kind) && ev->external_id && ev->external_id[0])
+        if (!rc && wf_store__is_build_kind(ev->kind) && ev->external_id && ev->external_id[0])
             rc = apply_build(p, c, req, ev, &x->res);
-        if (!rc && req->enqueue_pr_reviews && wants_review(ev))
+        if (!rc && req->enqueue_pr_reviews && wf_store__wants_review(ev))
             rc = enqueue_review(p, c, req, ev, &x->res);
     }
     return rc;
@@ -2045,28 +2010,7 @@ static int failure_obj(const PGresult *r, int i, json_t **out)
     json_t *o = json_object();
     int rc = o ? WF_OK : WF_ENOMEM;
     for (size_t k = 0; !rc && k < sizeof(cols) / sizeof(cols[0]); k++)
-        rc = jset(o, cols[k].name, jval(r, i, (int)k, cols[k].type));
-    if (rc)
-        json_decref(o);
-    else
-        *out = o;
-    return rc;
-}
-
-static int page_limit(const struct wf_store_filter *f)
-{
-    if (!f || f->limit <= 0)
-        return 50;
-    return f->limit > (int)WF_LIMIT_PAGE_ITEMS ? (int)WF_LIMIT_PAGE_ITEMS : f->limit;
-}
-
-/* {"items": items, "next": next or null}; takes items. */
-static int page(json_t *items, int64_t next, json_t **out)
-{
-    json_t *o = json_object();
-    int rc = o ? jset(o, "items", items) : (json_decref(items), WF_ENOMEM);
-    if (!rc)
-        rc = jset(o, "next", next ? json_integer(next) : json_null());
+        rc = wf_store__jset(o, cols[k].name, jval(r, i, (int)k, cols[k].type));
     if (rc)
         json_decref(o);
     else
@@ -2112,7 +2056,7 @@ static int fn_failure_list(struct pg *p, struct pg_conn *c, void *arg)
         json_t *o;
         rc = failure_obj(r, i, &o);
         if (!rc)
-            rc = jpush(x->items, o);
+            rc = wf_store__jpush(x->items, o);
     }
     if (!rc && n > x->limit)
         x->next = col_i(r, x->limit - 1, 0);
@@ -2124,7 +2068,7 @@ static int pg_paged(struct wf_store *st, const char *tenant, const struct wf_sto
                     pg_fn fn, json_t **out)
 {
     static const struct wf_store_filter none;
-    struct page_arg x = {tenant, f ? f : &none, page_limit(f), json_array(), 0};
+    struct page_arg x = {tenant, f ? f : &none, wf_store__page_limit(f), json_array(), 0};
     if (!x.items)
         return WF_ENOMEM;
     int rc = pg_run(be(st), TX_NONE, fn, &x, undo_page);
@@ -2132,50 +2076,13 @@ static int pg_paged(struct wf_store *st, const char *tenant, const struct wf_sto
         json_decref(x.items);
         return rc;
     }
-    return page(x.items, x.next, out);
+    return wf_store__page(x.items, x.next, out);
 }
 
 static int pg_failure_list(struct wf_store *st, const char *tenant, const struct wf_store_filter *f,
                            json_t **out)
 {
     return pg_paged(st, tenant, f, fn_failure_list, out);
-}
-
-static int build_json(const struct wf_store_build *b, json_t **out)
-{
-    json_t *o = json_object();
-    int rc = o ? WF_OK : WF_ENOMEM;
-    if (!rc)
-        rc = jset(o, "id", json_integer(b->id));
-    if (!rc)
-        rc = jset(o, "provider", jstr(b->provider));
-    if (!rc)
-        rc = jset(o, "external_id", jstr(b->external_id));
-    if (!rc)
-        rc = jset(o, "parent_id", jstr(b->parent_id));
-    if (!rc)
-        rc = jset(o, "repo", jstr(b->repo));
-    if (!rc)
-        rc = jset(o, "branch", jstr(b->branch));
-    if (!rc)
-        rc = jset(o, "sha", jstr(b->sha));
-    if (!rc)
-        rc = jset(o, "name", jstr(b->name));
-    if (!rc)
-        rc = jset(o, "status", jstr(b->status));
-    if (!rc)
-        rc = jset(o, "conclusion", jstr(b->conclusion));
-    if (!rc)
-        rc = jset(o, "url", jstr(b->url));
-    if (!rc)
-        rc = jset(o, "updated_ms", json_integer(b->updated_ms));
-    if (!rc)
-        rc = jset(o, "has_log", json_boolean(b->has_log));
-    if (rc)
-        json_decref(o);
-    else
-        *out = o;
-    return rc;
 }
 
 struct failure_get_arg {
@@ -2210,11 +2117,11 @@ static int fn_failure_get(struct pg *p, struct pg_conn *c, void *arg)
     if (!rc) {
         build_id = col_i(r, 0, 1);
         json_t *report = json_loads(col_s(r, 0, 15), JSON_DECODE_ANY, NULL);
-        rc = jset(x->o, "report", report ? report : json_null());
+        rc = wf_store__jset(x->o, "report", report ? report : json_null());
     }
     if (!rc) {
         json_t *res = PQgetisnull(r, 0, 16) ? NULL : json_loads(col_s(r, 0, 16), 0, NULL);
-        rc = jset(x->o, "resolution", res ? res : json_null());
+        rc = wf_store__jset(x->o, "resolution", res ? res : json_null());
     }
     PQclear(r);
     if (!rc && build_id > 0) {
@@ -2223,13 +2130,13 @@ static int fn_failure_get(struct pg *p, struct pg_conn *c, void *arg)
         struct build_query_arg q = {x->tenant, build_id, NULL, NULL, &b};
         int brc = fn_build_query(p, c, &q);
         if (brc == WF_OK)
-            rc = build_json(&b, &bj);
+            rc = wf_store__build_json(&b, &bj);
         else if (brc != WF_ENOENT)
             rc = brc;
         if (!rc)
-            rc = jset(x->o, "build", bj ? bj : json_null());
+            rc = wf_store__jset(x->o, "build", bj ? bj : json_null());
     } else if (!rc) {
-        rc = jset(x->o, "build", json_null());
+        rc = wf_store__jset(x->o, "build", json_null());
     }
     return rc;
 }
@@ -2270,30 +2177,30 @@ static int fn_signature_list(struct pg *p, struct pg_conn *c, void *arg)
     int n = PQntuples(r);
     for (int i = 0; !rc && i < n && i < x->limit; i++) {
         json_t *o = json_object();
-        rc = jpush(x->items, o);
+        rc = wf_store__jpush(x->items, o);
         if (!rc)
-            rc = jset(o, "signature", jstr(col_s(r, i, 0)));
+            rc = wf_store__jset(o, "signature", wf_store__jstr(col_s(r, i, 0)));
         if (!rc)
-            rc = jset(o, "category", jstr(col_s(r, i, 1)));
+            rc = wf_store__jset(o, "category", wf_store__jstr(col_s(r, i, 1)));
         if (!rc)
-            rc = jset(o, "title", jstr(col_s(r, i, 2)));
+            rc = wf_store__jset(o, "title", wf_store__jstr(col_s(r, i, 2)));
         if (!rc)
-            rc = jset(o, "count", json_integer(col_i(r, i, 3)));
+            rc = wf_store__jset(o, "count", json_integer(col_i(r, i, 3)));
         if (!rc)
-            rc = jset(o, "first_seen_ms", json_integer(col_i(r, i, 4)));
+            rc = wf_store__jset(o, "first_seen_ms", json_integer(col_i(r, i, 4)));
         if (!rc)
-            rc = jset(o, "last_seen_ms", json_integer(col_i(r, i, 5)));
+            rc = wf_store__jset(o, "last_seen_ms", json_integer(col_i(r, i, 5)));
         for (int k = 0; k < 2 && !rc; k++) {
             json_t *arr = json_loads(col_s(r, i, 6 + k), 0, NULL);
             if (!json_is_array(arr)) {
                 json_decref(arr);
                 arr = json_array();
             }
-            rc = jset(o, k ? "branches" : "repos", arr);
+            rc = wf_store__jset(o, k ? "branches" : "repos", arr);
         }
         if (!rc) {
             json_t *res = PQgetisnull(r, i, 8) ? NULL : json_loads(col_s(r, i, 8), 0, NULL);
-            rc = jset(o, "resolution", res ? res : json_null());
+            rc = wf_store__jset(o, "resolution", res ? res : json_null());
         }
     }
     if (!rc && n > x->limit)
@@ -2425,17 +2332,6 @@ static int pg_job_push(struct wf_store *st, const char *tenant, const char *kind
     return rc;
 }
 
-/* A positive random lease token (unguessable, so a stale worker cannot
- * collide with the new lease holder by counting). */
-static int64_t lease_token(void)
-{
-    uint64_t v = 0;
-    if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
-        v = wf_now_ns() * 0x9E3779B97F4A7C15ull;
-    v &= INT64_MAX;
-    return v ? (int64_t)v : 1;
-}
-
 struct job_claim_arg {
     int64_t now_ms, lease_ms;
     struct wf_store_job *out;
@@ -2491,7 +2387,7 @@ static int fn_job_claim(struct pg *p, struct pg_conn *c, void *arg)
         if (!j->payload)
             return WF_ENOMEM;
         j->attempts++;
-        j->lease_token = lease_token();
+        j->lease_token = wf_store__lease_token();
         struct pgp l = {0};
         p_i(&l, j->id);
         p_i(&l, j->lease_token);
@@ -3200,7 +3096,7 @@ static int pg_label_list(struct wf_store *st, const char *tenant,
         json_array_remove(items, (size_t)limit);
         next = json_integer_value(json_object_get(json_array_get(items, (size_t)limit - 1), "id"));
     }
-    return page(items, next, out);
+    return wf_store__page(items, next, out);
 }
 
 static int pg_label_queue(struct wf_store *st, const char *tenant, int limit, json_t **out)

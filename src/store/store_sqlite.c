@@ -1040,24 +1040,6 @@ static void sq_stats(struct wf_store *st, struct wf_store_stats *out)
 
 /* ---- JSON helpers ------------------------------------------------------------------- */
 
-/* A JSON string of text that may not be valid UTF-8 ("" then). */
-static json_t *jstr(const char *p)
-{
-    json_t *v = json_string(p ? p : "");
-    return v ? v : json_string("");
-}
-
-/* Sets o[k] = v (stolen); WF_ENOMEM when v is NULL or the set fails. */
-static int jset(json_t *o, const char *k, json_t *v)
-{
-    return json_object_set_new(o, k, v) == 0 ? WF_OK : WF_ENOMEM;
-}
-
-static int jpush(json_t *a, json_t *v)
-{
-    return json_array_append_new(a, v) == 0 ? WF_OK : WF_ENOMEM;
-}
-
 /* Column spec of a list query: 's' text, 'i' integer, 'r' real, 'b'
  * boolean, 'j' JSON text (null when it does not parse). */
 struct jcol {
@@ -1072,7 +1054,7 @@ static int rows_json(struct sq_conn *c, sqlite3_stmt *q, const struct jcol *cols
     int rc = WF_OK, src = SQLITE_DONE;
     while (!rc && (src = sqlite3_step(q)) == SQLITE_ROW) {
         json_t *o = json_object();
-        rc = jpush(arr, o);
+        rc = wf_store__jpush(arr, o);
         for (size_t i = 0; !rc && i < n; i++) {
             int k = (int)i;
             json_t *v;
@@ -1092,9 +1074,9 @@ static int rows_json(struct sq_conn *c, sqlite3_stmt *q, const struct jcol *cols
                     v = json_null();
                 break;
             default:
-                v = jstr(col_s(q, k));
+                v = wf_store__jstr(col_s(q, k));
             }
-            rc = jset(o, cols[i].name, v);
+            rc = wf_store__jset(o, cols[i].name, v);
         }
     }
     if (!rc && src != SQLITE_DONE)
@@ -1302,11 +1284,6 @@ struct ingest_arg {
     int64_t received_ms; /* the request's, or now when it gave none */
 };
 
-static int is_build_kind(const char *kind)
-{
-    return strcmp(kind, "job") == 0 || strcmp(kind, "build") == 0;
-}
-
 static int insert_job(struct sq_conn *c, const char *tenant, const char *kind, const char *payload,
                       int max_attempts, int64_t available_ms, int64_t *id)
 {
@@ -1476,20 +1453,6 @@ static int insert_event(struct sq_conn *c, const struct wf_store_ingest_req *req
     return sq_exec_stmt(c, q);
 }
 
-/* A pull request opened or updated: its new head deserves a review. */
-static int wants_review(const struct wf_store_event *ev)
-{
-    static const char *const actions[] = {"opened", "synchronize", "reopened", "ready_for_review",
-                                          "open",   "reopen",      "update"};
-    if (strcmp(ev->kind, "pull_request") != 0 || !ev->action || !ev->parent_id ||
-        !ev->parent_id[0] || !ev->sha || !ev->sha[0] || !ev->repo || !ev->repo[0])
-        return 0;
-    for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
-        if (strcmp(ev->action, actions[i]) == 0)
-            return 1;
-    return 0;
-}
-
 static int enqueue_review(struct sq_conn *c, const struct wf_store_ingest_req *req,
                           const struct wf_store_event *ev, struct wf_store_ingest_result *res)
 {
@@ -1549,9 +1512,9 @@ static int op_ingest(struct sq_conn *c, struct sq_op *op)
     for (size_t i = 0; i < req->n_events && !rc; i++) {
         const struct wf_store_event *ev = &req->events[i];
         rc = insert_event(c, req, a->res.delivery_id, a->received_ms, ev);
-        if (!rc && is_build_kind(ev->kind) && ev->external_id && ev->external_id[0])
+        if (!rc && wf_store__is_build_kind(ev->kind) && ev->external_id && ev->external_id[0])
             rc = apply_build(c, req, ev, &a->res);
-        if (!rc && req->enqueue_pr_reviews && wants_review(ev))
+        if (!rc && req->enqueue_pr_reviews && wf_store__wants_review(ev))
             rc = enqueue_review(c, req, ev, &a->res);
     }
     return rc;
@@ -1926,56 +1889,35 @@ static int failure_obj(sqlite3_stmt *q, json_t **out)
     json_t *o = json_object();
     int rc = o ? WF_OK : WF_ENOMEM;
     if (!rc)
-        rc = jset(o, "id", json_integer(sqlite3_column_int64(q, 0)));
+        rc = wf_store__jset(o, "id", json_integer(sqlite3_column_int64(q, 0)));
     if (!rc)
-        rc = jset(o, "build_id", json_integer(sqlite3_column_int64(q, 1)));
+        rc = wf_store__jset(o, "build_id", json_integer(sqlite3_column_int64(q, 1)));
     if (!rc)
-        rc = jset(o, "repo", jstr(col_s(q, 2)));
+        rc = wf_store__jset(o, "repo", wf_store__jstr(col_s(q, 2)));
     if (!rc)
-        rc = jset(o, "branch", jstr(col_s(q, 3)));
+        rc = wf_store__jset(o, "branch", wf_store__jstr(col_s(q, 3)));
     if (!rc)
-        rc = jset(o, "category", jstr(col_s(q, 4)));
+        rc = wf_store__jset(o, "category", wf_store__jstr(col_s(q, 4)));
     if (!rc)
-        rc = jset(o, "confidence", json_real(sqlite3_column_double(q, 5)));
+        rc = wf_store__jset(o, "confidence", json_real(sqlite3_column_double(q, 5)));
     if (!rc)
-        rc = jset(o, "signature", jstr(col_s(q, 6)));
+        rc = wf_store__jset(o, "signature", wf_store__jstr(col_s(q, 6)));
     if (!rc)
-        rc = jset(o, "step", jstr(col_s(q, 7)));
+        rc = wf_store__jset(o, "step", wf_store__jstr(col_s(q, 7)));
     if (!rc)
-        rc = jset(o, "title", jstr(col_s(q, 8)));
+        rc = wf_store__jset(o, "title", wf_store__jstr(col_s(q, 8)));
     if (!rc)
-        rc = jset(o, "created_ms", json_integer(sqlite3_column_int64(q, 9)));
+        rc = wf_store__jset(o, "created_ms", json_integer(sqlite3_column_int64(q, 9)));
     if (!rc)
-        rc = jset(o, "signature_count", json_integer(sqlite3_column_int64(q, 10)));
+        rc = wf_store__jset(o, "signature_count", json_integer(sqlite3_column_int64(q, 10)));
     if (!rc)
-        rc = jset(o, "margin", json_real(sqlite3_column_double(q, 11)));
+        rc = wf_store__jset(o, "margin", json_real(sqlite3_column_double(q, 11)));
     if (!rc)
-        rc = jset(o, "log_bytes", json_integer(sqlite3_column_int64(q, 12)));
+        rc = wf_store__jset(o, "log_bytes", json_integer(sqlite3_column_int64(q, 12)));
     if (!rc)
-        rc = jset(o, "key_lines", json_integer(sqlite3_column_int64(q, 13)));
+        rc = wf_store__jset(o, "key_lines", json_integer(sqlite3_column_int64(q, 13)));
     if (!rc)
-        rc = jset(o, "model_version", jstr(col_s(q, 14)));
-    if (rc)
-        json_decref(o);
-    else
-        *out = o;
-    return rc;
-}
-
-static int page_limit(const struct wf_store_filter *f)
-{
-    if (!f || f->limit <= 0)
-        return 50;
-    return f->limit > (int)WF_LIMIT_PAGE_ITEMS ? (int)WF_LIMIT_PAGE_ITEMS : f->limit;
-}
-
-/* {"items": items, "next": next or null}; takes items. */
-static int page(json_t *items, int64_t next, json_t **out)
-{
-    json_t *o = json_object();
-    int rc = o ? jset(o, "items", items) : (json_decref(items), WF_ENOMEM);
-    if (!rc)
-        rc = jset(o, "next", next ? json_integer(next) : json_null());
+        rc = wf_store__jset(o, "model_version", wf_store__jstr(col_s(q, 14)));
     if (rc)
         json_decref(o);
     else
@@ -1989,7 +1931,7 @@ static int sq_failure_list(struct wf_store *st, const char *tenant, const struct
     static const struct wf_store_filter none;
     struct sq *s = be(st);
     struct sq_conn *c;
-    int limit = page_limit(f);
+    int limit = wf_store__page_limit(f);
     int64_t next = 0;
     if (!f)
         f = &none;
@@ -2020,7 +1962,7 @@ static int sq_failure_list(struct wf_store *st, const char *tenant, const struct
         json_t *o;
         rc = failure_obj(q, &o);
         if (!rc)
-            rc = jpush(items, o);
+            rc = wf_store__jpush(items, o);
         n++;
     }
     if (!rc && src != SQLITE_DONE && src != SQLITE_ROW)
@@ -2032,44 +1974,7 @@ out:
         json_decref(items);
         return rc;
     }
-    return page(items, next, out);
-}
-
-static int build_json(const struct wf_store_build *b, json_t **out)
-{
-    json_t *o = json_object();
-    int rc = o ? WF_OK : WF_ENOMEM;
-    if (!rc)
-        rc = jset(o, "id", json_integer(b->id));
-    if (!rc)
-        rc = jset(o, "provider", jstr(b->provider));
-    if (!rc)
-        rc = jset(o, "external_id", jstr(b->external_id));
-    if (!rc)
-        rc = jset(o, "parent_id", jstr(b->parent_id));
-    if (!rc)
-        rc = jset(o, "repo", jstr(b->repo));
-    if (!rc)
-        rc = jset(o, "branch", jstr(b->branch));
-    if (!rc)
-        rc = jset(o, "sha", jstr(b->sha));
-    if (!rc)
-        rc = jset(o, "name", jstr(b->name));
-    if (!rc)
-        rc = jset(o, "status", jstr(b->status));
-    if (!rc)
-        rc = jset(o, "conclusion", jstr(b->conclusion));
-    if (!rc)
-        rc = jset(o, "url", jstr(b->url));
-    if (!rc)
-        rc = jset(o, "updated_ms", json_integer(b->updated_ms));
-    if (!rc)
-        rc = jset(o, "has_log", json_boolean(b->has_log));
-    if (rc)
-        json_decref(o);
-    else
-        *out = o;
-    return rc;
+    return wf_store__page(items, next, out);
 }
 
 static int sq_failure_get(struct wf_store *st, const char *tenant, int64_t id, json_t **out)
@@ -2098,13 +2003,13 @@ static int sq_failure_get(struct wf_store *st, const char *tenant, int64_t id, j
         if (!rc) {
             build_id = sqlite3_column_int64(q, 1);
             json_t *report = json_loads(col_s(q, 15), JSON_DECODE_ANY, NULL);
-            rc = jset(o, "report", report ? report : json_null());
+            rc = wf_store__jset(o, "report", report ? report : json_null());
         }
         if (!rc) {
             json_t *res = sqlite3_column_type(q, 16) == SQLITE_NULL
                               ? NULL
                               : json_loads(col_s(q, 16), 0, NULL);
-            rc = jset(o, "resolution", res ? res : json_null());
+            rc = wf_store__jset(o, "resolution", res ? res : json_null());
         }
     }
     sq_end(q);
@@ -2113,13 +2018,13 @@ static int sq_failure_get(struct wf_store *st, const char *tenant, int64_t id, j
         json_t *bj = NULL;
         int brc = build_query(c, tenant, build_id, NULL, NULL, &b);
         if (brc == WF_OK)
-            rc = build_json(&b, &bj);
+            rc = wf_store__build_json(&b, &bj);
         else if (brc != WF_ENOENT)
             rc = brc;
         if (!rc)
-            rc = jset(o, "build", bj ? bj : json_null());
+            rc = wf_store__jset(o, "build", bj ? bj : json_null());
     } else if (!rc) {
-        rc = jset(o, "build", json_null());
+        rc = wf_store__jset(o, "build", json_null());
     }
 out:
     if (!sqlite3_get_autocommit(c->db))
@@ -2138,7 +2043,7 @@ static int sq_signature_list(struct wf_store *st, const char *tenant,
     static const struct wf_store_filter none;
     struct sq *s = be(st);
     struct sq_conn *c;
-    int limit = page_limit(f);
+    int limit = wf_store__page_limit(f);
     int64_t next = 0;
     if (!f)
         f = &none;
@@ -2170,31 +2075,31 @@ static int sq_signature_list(struct wf_store *st, const char *tenant,
             break;
         }
         json_t *o = json_object();
-        rc = jpush(items, o);
+        rc = wf_store__jpush(items, o);
         if (!rc)
-            rc = jset(o, "signature", jstr(col_s(q, 0)));
+            rc = wf_store__jset(o, "signature", wf_store__jstr(col_s(q, 0)));
         if (!rc)
-            rc = jset(o, "category", jstr(col_s(q, 1)));
+            rc = wf_store__jset(o, "category", wf_store__jstr(col_s(q, 1)));
         if (!rc)
-            rc = jset(o, "title", jstr(col_s(q, 2)));
+            rc = wf_store__jset(o, "title", wf_store__jstr(col_s(q, 2)));
         if (!rc)
-            rc = jset(o, "count", json_integer(sqlite3_column_int64(q, 3)));
+            rc = wf_store__jset(o, "count", json_integer(sqlite3_column_int64(q, 3)));
         if (!rc)
-            rc = jset(o, "first_seen_ms", json_integer(sqlite3_column_int64(q, 4)));
+            rc = wf_store__jset(o, "first_seen_ms", json_integer(sqlite3_column_int64(q, 4)));
         if (!rc)
-            rc = jset(o, "last_seen_ms", json_integer(sqlite3_column_int64(q, 5)));
+            rc = wf_store__jset(o, "last_seen_ms", json_integer(sqlite3_column_int64(q, 5)));
         for (int k = 0; k < 2 && !rc; k++) {
             json_t *arr = json_loads(col_s(q, 6 + k), 0, NULL);
             if (!json_is_array(arr)) {
                 json_decref(arr);
                 arr = json_array();
             }
-            rc = jset(o, k ? "branches" : "repos", arr);
+            rc = wf_store__jset(o, k ? "branches" : "repos", arr);
         }
         if (!rc) {
             json_t *res =
                 sqlite3_column_type(q, 8) == SQLITE_NULL ? NULL : json_loads(col_s(q, 8), 0, NULL);
-            rc = jset(o, "resolution", res ? res : json_null());
+            rc = wf_store__jset(o, "resolution", res ? res : json_null());
         }
         n++;
     }
@@ -2207,7 +2112,7 @@ out:
         json_decref(items);
         return rc;
     }
-    return page(items, next, out);
+    return wf_store__page(items, next, out);
 }
 
 static int sq_signature_count(struct wf_store *st, const char *tenant, const char *signature,
@@ -2264,17 +2169,6 @@ static int sq_job_push(struct wf_store *st, const char *tenant, const char *kind
     if (rc == WF_OK && id)
         *id = a.id;
     return rc;
-}
-
-/* A positive random lease token (unguessable, so a stale worker cannot
- * collide with the new lease holder by counting). */
-static int64_t lease_token(void)
-{
-    uint64_t v = 0;
-    if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
-        v = wf_now_ns() * 0x9E3779B97F4A7C15ull;
-    v &= INT64_MAX;
-    return v ? (int64_t)v : 1;
 }
 
 struct job_claim_arg {
@@ -2335,7 +2229,7 @@ static int op_job_claim(struct sq_conn *c, struct sq_op *op)
         if (!j->payload)
             return WF_ENOMEM;
         j->attempts++;
-        j->lease_token = lease_token();
+        j->lease_token = wf_store__lease_token();
         q = sq_stmt(c, SQ_JOB_LEASE, &rc);
         if (q) {
             sqlite3_bind_int64(q, 1, j->id);
@@ -3021,7 +2915,7 @@ static int sq_label_list(struct wf_store *st, const char *tenant,
         next =
             json_integer_value(json_object_get(json_array_get(items, (size_t)a.limit - 1), "id"));
     }
-    return page(items, next, out);
+    return wf_store__page(items, next, out);
 }
 
 struct queue_args {
