@@ -50,5 +50,9 @@ int wf_cli__fail(int code, const char *what, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* 1 when argv[i] is -h or --help. */
 int wf_cli__is_help(const char *arg);
+/* For a command with subcommands: with no arguments prints its usage to
+ * stderr (returns WF_CLI_EXIT_USAGE); with -h/--help anywhere prints it to
+ * stdout (WF_CLI_EXIT_OK); otherwise returns -1 and the command goes on. */
+int wf_cli__sub_help(int argc, char **argv, void (*usage)(FILE *));
 
 #endif

@@ -206,15 +206,9 @@ out:
 
 int wf_cli__label(int argc, char **argv)
 {
-    if (argc < 2 || wf_cli__is_help(argv[1])) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? WF_CLI_EXIT_USAGE : WF_CLI_EXIT_OK;
-    }
-    for (int i = 1; i < argc; i++)
-        if (wf_cli__is_help(argv[i])) {
-            usage(stdout);
-            return WF_CLI_EXIT_OK;
-        }
+    int help = wf_cli__sub_help(argc, argv, usage);
+    if (help >= 0)
+        return help;
     struct opts o;
     int status = parse(argc, argv, &o);
     if (status)

@@ -79,6 +79,20 @@ int wf_cli__is_help(const char *arg)
     return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
 }
 
+int wf_cli__sub_help(int argc, char **argv, void (*print_usage)(FILE *))
+{
+    if (argc < 2) {
+        print_usage(stderr);
+        return WF_CLI_EXIT_USAGE;
+    }
+    for (int i = 1; i < argc; i++)
+        if (wf_cli__is_help(argv[i])) {
+            print_usage(stdout);
+            return WF_CLI_EXIT_OK;
+        }
+    return -1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
