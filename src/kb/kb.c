@@ -431,29 +431,6 @@ static int name_ok(const char *name)
     return 1;
 }
 
-/* Redacts every chunk's heading and text in place (PDF: the text only
- * exists once extracted). */
-static int redact_chunks(struct wf_kb *kb, struct wf_search_chunk *c, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        char *p = NULL;
-        size_t len = 0;
-        int rc = redact_dup(kb, c[i].text, c[i].len, &p, &len);
-        if (rc)
-            return rc;
-        /* the redactor ends a last line without a newline as it came */
-        wf_free(c[i].text);
-        c[i].text = p;
-        c[i].len = len;
-        rc = redact_dup(kb, c[i].heading, strlen(c[i].heading), &p, &len);
-        if (rc)
-            return rc;
-        wf_free(c[i].heading);
-        c[i].heading = p;
-    }
-    return WF_OK;
-}
-
 int wf_kb_add(struct wf_kb *kb, const char *tenant, const char *name, const char *format,
               const char *data, size_t len, struct wf_kb_add_result *out, struct wf_buf *err)
 {
@@ -493,12 +470,17 @@ int wf_kb_add(struct wf_kb *kb, const char *tenant, const char *name, const char
     struct tenant *t = NULL;
     int locked = 0, rc;
     if (f == WF_DOC_PDF) {
-        rc = wf_search_chunk_document(f, data, len, NULL, &c, &n, err);
+        /* the extracted text is redacted whole (a secret never straddles two
+         * chunks unredacted), then chunked as the text it is */
+        struct wf_buf pdf;
+        wf_buf_init(&pdf, WF_STORE_KB_TEXT_BYTES);
+        rc = wf_search_pdf_text(data, len, &pdf, err);
         if (!rc)
-            rc = redact_chunks(kb, c, n);
-        /* what is kept of a PDF is its redacted extracted text, chunk by chunk */
-        for (size_t i = 0; !rc && i < n; i++)
-            rc = wf_buf_appendf(&red, "%s%s", i ? "\n\n" : "", c[i].text);
+            rc = redact(kb, pdf.p ? pdf.p : "", pdf.len, &red);
+        wf_buf_cleanup(&pdf);
+        if (!rc)
+            rc = wf_search_chunk_document(WF_DOC_TEXT, red.p ? red.p : "", red.len, NULL, &c, &n,
+                                          err);
     } else {
         rc = redact(kb, data ? data : "", len, &red);
         if (!rc)

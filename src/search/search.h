@@ -56,6 +56,14 @@ void wf_search_chunk_opts_init(struct wf_search_chunk_opts *o);
 int wf_search_chunk_document(enum wf_doc_format f, const char *data, size_t len,
                              const struct wf_search_chunk_opts *o, struct wf_search_chunk **out,
                              size_t *n, struct wf_buf *err);
+/* The text of a PDF (pages joined by a form-feed line), as
+ * wf_search_chunk_document reads it: a caller that must transform the text
+ * before it is chunked (redaction) extracts it here and chunks the result
+ * as WF_DOC_TEXT, which gives the same chunks and line numbers. Appends to
+ * out. WF_EFORMAT (message from poppler), WF_ETOOBIG (over
+ * WF_SEARCH_MAX_DOC_BYTES or the page limit), WF_ENOMEM; a message goes to
+ * err (may be NULL). Thread-safe. */
+int wf_search_pdf_text(const char *data, size_t len, struct wf_buf *out, struct wf_buf *err);
 /* Frees chunks from wf_search_chunk_document; accepts NULL. */
 void wf_search_chunks_free(struct wf_search_chunk *c, size_t n);
 

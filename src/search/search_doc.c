@@ -465,6 +465,21 @@ int wf_search_chunk_document(enum wf_doc_format f, const char *data, size_t len,
     return rc;
 }
 
+int wf_search_pdf_text(const char *data, size_t len, struct wf_buf *out, struct wf_buf *err)
+{
+    if (err)
+        wf_buf_reset(err);
+    if (!out || (len && !data))
+        return WF_EINVAL;
+    if (len > WF_SEARCH_MAX_DOC_BYTES) {
+        if (err)
+            (void)wf_buf_appendf(err, "document of %zu bytes exceeds the limit of %u bytes", len,
+                                 WF_SEARCH_MAX_DOC_BYTES);
+        return WF_ETOOBIG;
+    }
+    return wf_search__pdf_text(data, len, out, err);
+}
+
 void wf_search_chunks_free(struct wf_search_chunk *c, size_t n)
 {
     if (!c)
