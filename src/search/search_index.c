@@ -62,8 +62,10 @@ struct wf_search_index {
 
     struct ichunk *chunks;
     size_t n_chunks, cap_chunks;
-    float *vecs;  /* cap_chunks * dim */
-    int *has_vec; /* per chunk */
+    float *vecs;     /* cap_chunks * dim, L2-normalised */
+    int8_t *q8;      /* cap_chunks * dim: int8 copy of vecs for the prefilter */
+    float *q8_scale; /* per chunk: vecs[i] ~ q8[i] * q8_scale */
+    int *has_vec;    /* per chunk */
     size_t live_chunks, dead_chunks;
     uint64_t total_dl; /* sum of dl over live chunks */
 
@@ -329,6 +331,8 @@ static void free_contents(struct wf_search_index *ix)
     }
     wf_free(ix->chunks);
     wf_free(ix->vecs);
+    wf_free(ix->q8);
+    wf_free(ix->q8_scale);
     wf_free(ix->has_vec);
     for (size_t i = 0; i < ix->n_terms; i++)
         wf_free(ix->terms[i].post);
@@ -393,8 +397,11 @@ static void compact(struct wf_search_index *ix)
         if (w != r) {
             ix->chunks[w] = ix->chunks[r];
             ix->has_vec[w] = ix->has_vec[r];
-            if (ix->dim)
+            if (ix->dim) {
                 memcpy(ix->vecs + w * ix->dim, ix->vecs + r * ix->dim, ix->dim * sizeof(float));
+                memcpy(ix->q8 + w * ix->dim, ix->q8 + r * ix->dim, ix->dim);
+                ix->q8_scale[w] = ix->q8_scale[r];
+            }
         }
         w++;
     }
@@ -526,6 +533,14 @@ static int chunks_reserve(struct wf_search_index *ix, size_t need)
         if (!nv)
             return WF_ENOMEM;
         ix->vecs = nv;
+        int8_t *nq = wf_realloc(ix->q8, cap * ix->dim);
+        if (!nq)
+            return WF_ENOMEM;
+        ix->q8 = nq;
+        float *ns = wf_realloc(ix->q8_scale, cap * sizeof(*ns));
+        if (!ns)
+            return WF_ENOMEM;
+        ix->q8_scale = ns;
     }
     ix->cap_chunks = cap;
     return WF_OK;
@@ -584,6 +599,7 @@ static int add_chunk(struct wf_search_index *ix, int64_t doc_id, const struct wf
         } else {
             memset(dst, 0, ix->dim * sizeof(float));
         }
+        ix->q8_scale[num] = wf_search__quantize_i8(dst, ix->dim, ix->q8 + (size_t)num * ix->dim);
     }
     ix->n_chunks++;
     ix->live_chunks++;
@@ -818,12 +834,58 @@ static int keyword_scores(struct wf_search_index *ix, const char *text, float *k
     return WF_OK;
 }
 
-static void vector_scores(struct wf_search_index *ix, const float *qv, float *vs)
+/* Exact cosine of chunk c (vectors are normalised), -2 without a vector. */
+static float vec_score(const struct wf_search_index *ix, const float *qv, size_t c)
 {
-    for (size_t c = 0; c < ix->n_chunks; c++)
-        vs[c] = ix->chunks[c].live && ix->has_vec[c]
-                    ? wf_search__dot(qv, ix->vecs + c * ix->dim, ix->dim)
-                    : -2.0f;
+    return ix->has_vec[c] ? wf_search__dot(qv, ix->vecs + c * ix->dim, ix->dim) : -2.0f;
+}
+
+/* The best `need` chunks by exact cosine into t (sorted, best first). The
+ * default path scans the int8 copies for the best C = max(20 * need,
+ * WF_SEARCH_PREFILTER_MIN) candidates, then rescores only those with the
+ * float vectors, so every returned score is exact; `exact` (or an index with
+ * no more than C vectors) scans all float vectors instead. */
+static int vector_rank(struct wf_search_index *ix, const float *qv, size_t need, int exact,
+                       struct topk *t)
+{
+    t->k = need;
+    t->n = 0;
+    t->h = wf_malloc((need ? need : 1) * sizeof(*t->h));
+    if (!t->h)
+        return WF_ENOMEM;
+    size_t dim = ix->dim;
+    size_t cands = 20 * need; /* need <= WF_SEARCH_MAX_TOP_K */
+    if (cands < WF_SEARCH_PREFILTER_MIN)
+        cands = WF_SEARCH_PREFILTER_MIN;
+    if (exact || ix->live_chunks <= cands) {
+        for (size_t c = 0; c < ix->n_chunks; c++)
+            if (ix->chunks[c].live && ix->has_vec[c])
+                topk_push(t, &ix->chunks[c], (uint32_t)c, vec_score(ix, qv, c));
+        topk_sort(t);
+        return WF_OK;
+    }
+    struct topk pre = {wf_malloc(cands * sizeof(struct cand)), 0, cands};
+    int8_t *qq = wf_malloc(dim);
+    if (!pre.h || !qq) {
+        wf_free(pre.h);
+        wf_free(qq);
+        return WF_ENOMEM;
+    }
+    (void)wf_search__quantize_i8(qv, dim, qq); /* the query's scale ranks nothing */
+    wf_search__dot_i8_fn dot8 = wf_search__dot_i8_pick();
+    const int8_t *row = ix->q8;
+    for (size_t c = 0; c < ix->n_chunks; c++, row += dim)
+        if (ix->chunks[c].live && ix->has_vec[c])
+            topk_push(&pre, &ix->chunks[c], (uint32_t)c,
+                      ix->q8_scale[c] * (float)dot8(qq, row, dim));
+    for (size_t i = 0; i < pre.n; i++) {
+        uint32_t c = pre.h[i].chunk;
+        topk_push(t, &ix->chunks[c], c, vec_score(ix, qv, c));
+    }
+    topk_sort(t);
+    wf_free(pre.h);
+    wf_free(qq);
+    return WF_OK;
 }
 
 static int rank_list(struct wf_search_index *ix, const float *scores, float floor, size_t k,
@@ -905,7 +967,13 @@ static struct scratch *scratch_get(size_t n)
 int wf_search_index_query(struct wf_search_index *ix, const struct wf_search_query *q,
                           struct wf_search_hit **out, size_t *n)
 {
-    if (!ix || !q || !out || !n || q->top_k > WF_SEARCH_MAX_TOP_K ||
+    return wf_search_index_query_flags(ix, q, 0, out, n);
+}
+
+int wf_search_index_query_flags(struct wf_search_index *ix, const struct wf_search_query *q,
+                                unsigned flags, struct wf_search_hit **out, size_t *n)
+{
+    if (!ix || !q || !out || !n || q->top_k > WF_SEARCH_MAX_TOP_K || (flags & ~WF_SEARCH_EXACT) ||
         (unsigned)q->mode > WF_SEARCH_HYBRID || (unsigned)q->fusion > WF_FUSION_WEIGHTED ||
         !(q->keyword_weight >= 0 && q->keyword_weight <= 1))
         return WF_EINVAL;
@@ -914,7 +982,7 @@ int wf_search_index_query(struct wf_search_index *ix, const struct wf_search_que
     float *qv = NULL;
     struct wf_search_hit *hits = NULL;
     struct topk tk = {0}, tv = {0}, tf = {0};
-    float *kw = NULL, *vs = NULL;
+    float *kw = NULL;
     struct scratch *sc = NULL;
     size_t nh = 0;
     int rc = WF_OK;
@@ -945,22 +1013,18 @@ int wf_search_index_query(struct wf_search_index *ix, const struct wf_search_que
         if ((rc = keyword_scores(ix, q->text, kw)))
             goto out;
     }
-    if (mode != WF_SEARCH_KEYWORD) {
-        if (!(sc = scratch_get(nc))) {
-            rc = WF_ENOMEM;
-            goto out;
-        }
-        vs = sc->a[1];
-        vector_scores(ix, qv, vs);
-    }
     size_t depth = k > FUSION_DEPTH ? k : FUSION_DEPTH;
     if (mode == WF_SEARCH_KEYWORD) {
         rc = rank_list(ix, kw, 0.0f, k, &tf);
     } else if (mode == WF_SEARCH_SEMANTIC) {
-        rc = rank_list(ix, vs, -1.5f, k, &tf);
+        rc = vector_rank(ix, qv, k, (flags & WF_SEARCH_EXACT) != 0, &tf);
     } else {
+        if (!(sc = scratch_get(nc))) {
+            rc = WF_ENOMEM;
+            goto out;
+        }
         if ((rc = rank_list(ix, kw, 0.0f, depth, &tk)) ||
-            (rc = rank_list(ix, vs, -1.5f, depth, &tv)))
+            (rc = vector_rank(ix, qv, depth, (flags & WF_SEARCH_EXACT) != 0, &tv)))
             goto out;
         /* fused scores land in a dense array over the union of both lists */
         float *fs = sc->a[2];
@@ -979,7 +1043,8 @@ int wf_search_index_query(struct wf_search_index *ix, const struct wf_search_que
                 for (size_t i = 0; i < t->n; i++) {
                     uint32_t c = t->h[i].chunk;
                     double kn = kmax > 0 ? kw[c] / kmax : 0;
-                    double vn = vmax > vmin ? (vs[c] - vmin) / (vmax - vmin) : (tv.n ? 1 : 0);
+                    double vc = vec_score(ix, qv, c);
+                    double vn = vmax > vmin ? (vc - vmin) / (vmax - vmin) : (tv.n ? 1 : 0);
                     if (vn < 0)
                         vn = 0;
                     fs[c] = (float)(w * kn + (1 - w) * vn) + 1e-6f; /* > 0: in a list */
@@ -1005,7 +1070,7 @@ int wf_search_index_query(struct wf_search_index *ix, const struct wf_search_que
         h->line_end = ch->line_end;
         h->score = tf.h[nh].score;
         h->keyword_score = kw ? kw[c] : 0;
-        h->vector_score = vs ? vs[c] : 0;
+        h->vector_score = qv ? vec_score(ix, qv, c) : 0;
         h->doc_name = dup_str(d ? d->name : "");
         h->heading = dup_str(ch->heading);
         h->text = dup_str(ch->text);
