@@ -369,6 +369,7 @@ static void kill_chunk(struct wf_search_index *ix, uint32_t c)
         ix->terms[ch->terms[i]].df--;
     }
     ch->live = 0;
+    ix->has_vec[c] = 0; /* the vector scan reads only this flag */
     ix->live_chunks--;
     ix->dead_chunks++;
     ix->total_dl -= ch->dl;
@@ -784,6 +785,13 @@ static void topk_push(struct topk *t, const struct ichunk *ch, uint32_t chunk, f
     t->h[i] = c;
 }
 
+/* A score strictly below the worst of a full heap cannot enter it (equal
+ * scores go on to the tie-break in topk_push). */
+static inline int topk_rejects(const struct topk *t, float score)
+{
+    return t->n == t->k && score < t->h[0].score;
+}
+
 static int cmp_cand(const void *a, const void *b)
 {
     const struct cand *x = a, *y = b;
@@ -834,6 +842,45 @@ static int keyword_scores(struct wf_search_index *ix, const char *text, float *k
     return WF_OK;
 }
 
+/* Min-heap of the prefilter's candidates: approximate score and chunk
+ * number only (ties keep the earlier chunk; they only decide which of two
+ * equal approximations is rescored). */
+struct pre_ent {
+    float score;
+    uint32_t chunk;
+};
+
+struct pre {
+    struct pre_ent *h;
+    size_t n, k;
+};
+
+static void pre_push(struct pre *p, struct pre_ent e)
+{
+    if (p->n < p->k) {
+        size_t i = p->n++;
+        while (i && p->h[(i - 1) / 2].score > e.score) {
+            p->h[i] = p->h[(i - 1) / 2];
+            i = (i - 1) / 2;
+        }
+        p->h[i] = e;
+        return;
+    }
+    size_t i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = l;
+        if (l >= p->n)
+            break;
+        if (r < p->n && p->h[r].score < p->h[l].score)
+            m = r;
+        if (p->h[m].score >= e.score)
+            break;
+        p->h[i] = p->h[m];
+        i = m;
+    }
+    p->h[i] = e;
+}
+
 /* Exact cosine of chunk c (vectors are normalised), -2 without a vector. */
 static float vec_score(const struct wf_search_index *ix, const float *qv, size_t c)
 {
@@ -845,8 +892,8 @@ static float vec_score(const struct wf_search_index *ix, const float *qv, size_t
  * WF_SEARCH_PREFILTER_MIN) candidates, then rescores only those with the
  * float vectors, so every returned score is exact; `exact` (or an index with
  * no more than C vectors) scans all float vectors instead. */
-static int vector_rank(struct wf_search_index *ix, const float *qv, size_t need, int exact,
-                       struct topk *t)
+static int vector_rank(struct wf_search_index *ix, const float *qv, size_t need, size_t top_k,
+                       int exact, struct topk *t)
 {
     t->k = need;
     t->n = 0;
@@ -854,9 +901,11 @@ static int vector_rank(struct wf_search_index *ix, const float *qv, size_t need,
     if (!t->h)
         return WF_ENOMEM;
     size_t dim = ix->dim;
-    size_t cands = 20 * need; /* need <= WF_SEARCH_MAX_TOP_K */
+    size_t cands = 20 * top_k; /* top_k <= WF_SEARCH_MAX_TOP_K */
     if (cands < WF_SEARCH_PREFILTER_MIN)
         cands = WF_SEARCH_PREFILTER_MIN;
+    if (cands < need)
+        cands = need;
     if (exact || ix->live_chunks <= cands) {
         for (size_t c = 0; c < ix->n_chunks; c++)
             if (ix->chunks[c].live && ix->has_vec[c])
@@ -864,7 +913,7 @@ static int vector_rank(struct wf_search_index *ix, const float *qv, size_t need,
         topk_sort(t);
         return WF_OK;
     }
-    struct topk pre = {wf_malloc(cands * sizeof(struct cand)), 0, cands};
+    struct pre pre = {wf_malloc(cands * sizeof(struct pre_ent)), 0, cands};
     int8_t *qq = wf_malloc(dim);
     if (!pre.h || !qq) {
         wf_free(pre.h);
@@ -875,9 +924,11 @@ static int vector_rank(struct wf_search_index *ix, const float *qv, size_t need,
     wf_search__dot_i8_fn dot8 = wf_search__dot_i8_pick();
     const int8_t *row = ix->q8;
     for (size_t c = 0; c < ix->n_chunks; c++, row += dim)
-        if (ix->chunks[c].live && ix->has_vec[c])
-            topk_push(&pre, &ix->chunks[c], (uint32_t)c,
-                      ix->q8_scale[c] * (float)dot8(qq, row, dim));
+        if (ix->has_vec[c]) { /* cleared for dead chunks */
+            float sc = ix->q8_scale[c] * (float)dot8(qq, row, dim);
+            if (pre.n < pre.k || sc > pre.h[0].score)
+                pre_push(&pre, (struct pre_ent){sc, (uint32_t)c});
+        }
     for (size_t i = 0; i < pre.n; i++) {
         uint32_t c = pre.h[i].chunk;
         topk_push(t, &ix->chunks[c], c, vec_score(ix, qv, c));
@@ -897,7 +948,7 @@ static int rank_list(struct wf_search_index *ix, const float *scores, float floo
     if (!t->h)
         return WF_ENOMEM;
     for (size_t c = 0; c < ix->n_chunks; c++)
-        if (ix->chunks[c].live && scores[c] > floor)
+        if (scores[c] > floor && ix->chunks[c].live && !topk_rejects(t, scores[c]))
             topk_push(t, &ix->chunks[c], (uint32_t)c, scores[c]);
     topk_sort(t);
     return WF_OK;
@@ -1017,18 +1068,22 @@ int wf_search_index_query_flags(struct wf_search_index *ix, const struct wf_sear
     if (mode == WF_SEARCH_KEYWORD) {
         rc = rank_list(ix, kw, 0.0f, k, &tf);
     } else if (mode == WF_SEARCH_SEMANTIC) {
-        rc = vector_rank(ix, qv, k, (flags & WF_SEARCH_EXACT) != 0, &tf);
+        rc = vector_rank(ix, qv, k, k, (flags & WF_SEARCH_EXACT) != 0, &tf);
     } else {
         if (!(sc = scratch_get(nc))) {
             rc = WF_ENOMEM;
             goto out;
         }
         if ((rc = rank_list(ix, kw, 0.0f, depth, &tk)) ||
-            (rc = vector_rank(ix, qv, depth, (flags & WF_SEARCH_EXACT) != 0, &tv)))
+            (rc = vector_rank(ix, qv, depth, k, (flags & WF_SEARCH_EXACT) != 0, &tv)))
             goto out;
-        /* fused scores land in a dense array over the union of both lists */
+        /* fused scores land in a dense array, touched only at the chunks of
+         * both lists (cleared there first, not over all chunks) */
         float *fs = sc->a[2];
-        memset(fs, 0, nc * sizeof(*fs));
+        for (size_t i = 0; i < tk.n; i++)
+            fs[tk.h[i].chunk] = 0;
+        for (size_t i = 0; i < tv.n; i++)
+            fs[tv.h[i].chunk] = 0;
         double w = q->keyword_weight;
         if (q->fusion == WF_FUSION_RRF) {
             for (size_t i = 0; i < tk.n; i++)
@@ -1051,7 +1106,23 @@ int wf_search_index_query_flags(struct wf_search_index *ix, const struct wf_sear
                 }
             }
         }
-        rc = rank_list(ix, fs, 0.0f, k, &tf);
+        tf.k = k;
+        tf.n = 0;
+        if (!(tf.h = wf_malloc(k * sizeof(*tf.h)))) {
+            rc = WF_ENOMEM;
+            goto out;
+        }
+        for (int pass = 0; pass < 2; pass++) {
+            const struct topk *t = pass ? &tv : &tk;
+            for (size_t i = 0; i < t->n; i++) {
+                uint32_t c = t->h[i].chunk;
+                if (fs[c] > 0) { /* each chunk once: marked below */
+                    topk_push(&tf, &ix->chunks[c], c, fs[c]);
+                    fs[c] = -fs[c];
+                }
+            }
+        }
+        topk_sort(&tf);
     }
     if (rc)
         goto out;
