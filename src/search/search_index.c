@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * search: the in-memory index. Chunks live in one array indexed by a chunk
- * number; their vectors sit contiguously at chunk * dim. A term dictionary
+ * number; their vectors sit contiguously at chunk * dim, with an int8 copy
+ * (one scale per chunk) that vector queries scan first. A term dictionary
  * (open addressing on a 64-bit hash) maps each term to a postings list of
  * (chunk, tf). Removing a document marks its chunks dead (a tombstone) and
  * takes their terms out of the document frequencies at once, so scores stay
@@ -888,10 +889,10 @@ static float vec_score(const struct wf_search_index *ix, const float *qv, size_t
 }
 
 /* The best `need` chunks by exact cosine into t (sorted, best first). The
- * default path scans the int8 copies for the best C = max(20 * need,
- * WF_SEARCH_PREFILTER_MIN) candidates, then rescores only those with the
- * float vectors, so every returned score is exact; `exact` (or an index with
- * no more than C vectors) scans all float vectors instead. */
+ * default path scans the int8 copies for the best C = max(20 * top_k,
+ * WF_SEARCH_PREFILTER_MIN, need) candidates, then rescores only those with
+ * the float vectors, so every returned score is exact; `exact` (or an index
+ * with no more than C live chunks) scans all float vectors instead. */
 static int vector_rank(struct wf_search_index *ix, const float *qv, size_t need, size_t top_k,
                        int exact, struct topk *t)
 {
