@@ -67,6 +67,7 @@ struct wf_search_index {
     int8_t *q8;      /* cap_chunks * dim: int8 copy of vecs for the prefilter */
     float *q8_scale; /* per chunk: vecs[i] ~ q8[i] * q8_scale */
     int *has_vec;    /* per chunk */
+    uint32_t *dlen;  /* per chunk: its dl while live, 0 once dead (BM25 reads only this) */
     size_t live_chunks, dead_chunks;
     uint64_t total_dl; /* sum of dl over live chunks */
 
@@ -335,6 +336,7 @@ static void free_contents(struct wf_search_index *ix)
     wf_free(ix->q8);
     wf_free(ix->q8_scale);
     wf_free(ix->has_vec);
+    wf_free(ix->dlen);
     for (size_t i = 0; i < ix->n_terms; i++)
         wf_free(ix->terms[i].post);
     wf_free(ix->terms);
@@ -371,6 +373,7 @@ static void kill_chunk(struct wf_search_index *ix, uint32_t c)
     }
     ch->live = 0;
     ix->has_vec[c] = 0; /* the vector scan reads only this flag */
+    ix->dlen[c] = 0;
     ix->live_chunks--;
     ix->dead_chunks++;
     ix->total_dl -= ch->dl;
@@ -399,6 +402,7 @@ static void compact(struct wf_search_index *ix)
         if (w != r) {
             ix->chunks[w] = ix->chunks[r];
             ix->has_vec[w] = ix->has_vec[r];
+            ix->dlen[w] = ix->dlen[r];
             if (ix->dim) {
                 memcpy(ix->vecs + w * ix->dim, ix->vecs + r * ix->dim, ix->dim * sizeof(float));
                 memcpy(ix->q8 + w * ix->dim, ix->q8 + r * ix->dim, ix->dim);
@@ -530,6 +534,10 @@ static int chunks_reserve(struct wf_search_index *ix, size_t need)
     if (!nh)
         return WF_ENOMEM;
     ix->has_vec = nh;
+    uint32_t *nd = wf_realloc(ix->dlen, cap * sizeof(*nd));
+    if (!nd)
+        return WF_ENOMEM;
+    ix->dlen = nd;
     if (ix->dim) {
         float *nv = wf_realloc(ix->vecs, cap * ix->dim * sizeof(float));
         if (!nv)
@@ -589,6 +597,7 @@ static int add_chunk(struct wf_search_index *ix, int64_t doc_id, const struct wf
     ch->terms = ids;
     ch->n_terms = (uint32_t)p->n;
     ix->has_vec[num] = vec != NULL;
+    ix->dlen[num] = p->dl;
     if (ix->dim) {
         float *dst = ix->vecs + (size_t)num * ix->dim;
         if (vec) {
@@ -829,13 +838,14 @@ static int keyword_scores(struct wf_search_index *ix, const char *text, float *k
             continue;
         double df = tm->df;
         double idf = log(1.0 + (N - df + 0.5) / (df + 0.5));
+        const uint32_t *dlen = ix->dlen;
         for (size_t j = 0; j < tm->n_post; j++) {
             const struct posting *po = &tm->post[j];
-            const struct ichunk *ch = &ix->chunks[po->chunk];
-            if (!ch->live)
+            uint32_t dl = dlen[po->chunk];
+            if (!dl) /* dead (a live chunk with a posting has dl >= 1) */
                 continue;
             double tf = po->tf;
-            double s = idf * tf * (k1 + 1) / (tf + k1 * (1 - bb + bb * ch->dl / avgdl));
+            double s = idf * tf * (k1 + 1) / (tf + k1 * (1 - bb + bb * dl / avgdl));
             kw[po->chunk] += (float)s;
         }
     }
