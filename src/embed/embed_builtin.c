@@ -102,6 +102,34 @@ static void fmap_add(struct fmap *m, uint64_t h, float w)
     m->f[j].tf += 1;
 }
 
+static uint64_t fmix64(uint64_t k)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    k *= 0xc4ceb9fe1a85ec53ULL;
+    k ^= k >> 33;
+    return k;
+}
+
+/* wf_hash64(p, len, seed) for len < 8, inlined: the n-gram loop calls it
+ * for every 3-, 4- and 5-gram of every term. Same value, bit for bit (the
+ * unit tests compare both). */
+static inline uint64_t hash_short(const char *p, size_t len, uint64_t seed)
+{
+    uint64_t h = seed ^ (len * 0x9e3779b97f4a7c15ULL);
+    uint64_t t = 0;
+    for (size_t i = 0; i < len; i++)
+        t |= (uint64_t)(unsigned char)p[i] << (8 * i);
+    h ^= fmix64(t ^ 0x4cf5ad432745937fULL);
+    return fmix64(h);
+}
+
+uint64_t wf_embed__hash_short(const char *p, size_t len, uint64_t seed)
+{
+    return hash_short(p, len, seed);
+}
+
 static void add_ngrams(struct fmap *m, const char *t, size_t n, float weight)
 {
     char b[WF_TEXT_TERM_MAX_BYTES + 2];
@@ -118,7 +146,7 @@ static void add_ngrams(struct fmap *m, const char *t, size_t n, float weight)
     float w = weight * W_NGRAMS / sqrtf((float)count);
     for (size_t g = 3; g <= 5; g++)
         for (size_t i = 0; i + g <= len; i++)
-            fmap_add(m, wf_hash64(b + i, g, 0xC0FFEE + g), w);
+            fmap_add(m, hash_short(b + i, g, 0xC0FFEE + g), w);
 }
 
 static int on_term(void *ud, const char *t, size_t n, enum wf_text_term_kind kind)
@@ -165,7 +193,7 @@ static int builtin_texts(struct wf_embed *e, const struct wf_str *texts, size_t 
             const struct feat *f = &m.f[j];
             if (!f->h)
                 continue;
-            float val = f->w * (1.0f + logf(f->tf));
+            float val = f->tf == 1.0f ? f->w : f->w * (1.0f + logf(f->tf)); /* logf(1) = 0 */
             size_t idx = (size_t)((f->h >> 1) % e->dim);
             v[idx] += (f->h >> 63) ? -val : val;
         }

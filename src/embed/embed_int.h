@@ -24,4 +24,8 @@ struct wf_embed {
 /* Scales v (dim floats) to unit length; a zero vector stays zero. */
 void wf_embed__normalize(float *v, size_t dim);
 
+/* The built-in embedder's inlined wf_hash64 for keys shorter than 8 bytes
+ * (equal to wf_hash64; exposed for the tests). */
+uint64_t wf_embed__hash_short(const char *p, size_t len, uint64_t seed);
+
 #endif

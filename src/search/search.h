@@ -3,12 +3,11 @@
  * search: the knowledge base's retrieval core. Parses documents (Markdown,
  * plain text, HTML, PDF) into chunks that respect headings, code blocks and
  * paragraphs; keeps an in-memory index with BM25 keyword scoring over the
- * text module's code-aware, stemmed tokens and exact cosine similarity over
- * dense vectors; fuses both by reciprocal rank or weighted normalised
- * scores. Holds no SQL and no sockets: the caller persists documents, chunks
- * and vectors and rebuilds the index from them at start-up. Callers pass
- * chunk text through src/redact before indexing it or sending it to an
- * embedding server. Depends on util and text.
+ * text module's code-aware, stemmed tokens and cosine similarity over
+ * dense vectors (int8 prefilter, exact float rescore); fuses both by reciprocal rank or weighted
+ * normalised scores. Holds no SQL and no sockets: the caller persists documents, chunks and vectors
+ * and rebuilds the index from them at start-up. Callers pass chunk text through src/redact before
+ * indexing it or sending it to an embedding server. Depends on util and text.
  */
 #ifndef WF_SEARCH_H
 #define WF_SEARCH_H
@@ -103,6 +102,13 @@ const char *wf_search_fusion_name(enum wf_search_fusion f);
 #define WF_SEARCH_BM25_K1 1.2        /* BM25 term frequency saturation */
 #define WF_SEARCH_BM25_B 0.75        /* BM25 length normalisation */
 #define WF_SEARCH_KEYWORD_WEIGHT 0.5 /* default weight of weighted fusion */
+/* Vector search scans int8 copies of the vectors for the best
+ * C = max(20 * top_k, WF_SEARCH_PREFILTER_MIN, depth) candidates (depth: the
+ * vector list's length, top_k, or max(top_k, 100) in hybrid mode), then
+ * rescores them with the float vectors: scores are exact; the set can differ
+ * from an exhaustive scan only when int8 rounding pushes a true top vector
+ * below C others. */
+#define WF_SEARCH_PREFILTER_MIN 256
 
 struct wf_search_query {
     const char *text;             /* query text (borrowed); needed for keyword/hybrid */
@@ -130,6 +136,12 @@ struct wf_search_hit {
  * Thread-safe, concurrent with other queries and with put/remove. */
 int wf_search_index_query(struct wf_search_index *ix, const struct wf_search_query *q,
                           struct wf_search_hit **out, size_t *n);
+/* wf_search_index_query with flags: WF_SEARCH_EXACT scans every float
+ * vector instead of the int8 prefilter (the reference the prefilter's recall
+ * is measured against; ~4x the memory traffic). */
+#define WF_SEARCH_EXACT 1u
+int wf_search_index_query_flags(struct wf_search_index *ix, const struct wf_search_query *q,
+                                unsigned flags, struct wf_search_hit **out, size_t *n);
 /* Frees hits; accepts NULL. */
 void wf_search_hits_free(struct wf_search_hit *h, size_t n);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * search: the in-memory index. Chunks live in one array indexed by a chunk
- * number; their vectors sit contiguously at chunk * dim. A term dictionary
+ * number; their vectors sit contiguously at chunk * dim, with an int8 copy
+ * (one scale per chunk) that vector queries scan first. A term dictionary
  * (open addressing on a 64-bit hash) maps each term to a postings list of
  * (chunk, tf). Removing a document marks its chunks dead (a tombstone) and
  * takes their terms out of the document frequencies at once, so scores stay
@@ -62,8 +63,11 @@ struct wf_search_index {
 
     struct ichunk *chunks;
     size_t n_chunks, cap_chunks;
-    float *vecs;  /* cap_chunks * dim */
-    int *has_vec; /* per chunk */
+    float *vecs;     /* cap_chunks * dim, L2-normalised */
+    int8_t *q8;      /* cap_chunks * dim: int8 copy of vecs for the prefilter */
+    float *q8_scale; /* per chunk: vecs[i] ~ q8[i] * q8_scale */
+    int *has_vec;    /* per chunk */
+    uint32_t *dlen;  /* per chunk: its dl while live, 0 once dead (BM25 reads only this) */
     size_t live_chunks, dead_chunks;
     uint64_t total_dl; /* sum of dl over live chunks */
 
@@ -329,7 +333,10 @@ static void free_contents(struct wf_search_index *ix)
     }
     wf_free(ix->chunks);
     wf_free(ix->vecs);
+    wf_free(ix->q8);
+    wf_free(ix->q8_scale);
     wf_free(ix->has_vec);
+    wf_free(ix->dlen);
     for (size_t i = 0; i < ix->n_terms; i++)
         wf_free(ix->terms[i].post);
     wf_free(ix->terms);
@@ -365,6 +372,8 @@ static void kill_chunk(struct wf_search_index *ix, uint32_t c)
         ix->terms[ch->terms[i]].df--;
     }
     ch->live = 0;
+    ix->has_vec[c] = 0; /* the vector scan reads only this flag */
+    ix->dlen[c] = 0;
     ix->live_chunks--;
     ix->dead_chunks++;
     ix->total_dl -= ch->dl;
@@ -393,8 +402,12 @@ static void compact(struct wf_search_index *ix)
         if (w != r) {
             ix->chunks[w] = ix->chunks[r];
             ix->has_vec[w] = ix->has_vec[r];
-            if (ix->dim)
+            ix->dlen[w] = ix->dlen[r];
+            if (ix->dim) {
                 memcpy(ix->vecs + w * ix->dim, ix->vecs + r * ix->dim, ix->dim * sizeof(float));
+                memcpy(ix->q8 + w * ix->dim, ix->q8 + r * ix->dim, ix->dim);
+                ix->q8_scale[w] = ix->q8_scale[r];
+            }
         }
         w++;
     }
@@ -521,11 +534,23 @@ static int chunks_reserve(struct wf_search_index *ix, size_t need)
     if (!nh)
         return WF_ENOMEM;
     ix->has_vec = nh;
+    uint32_t *nd = wf_realloc(ix->dlen, cap * sizeof(*nd));
+    if (!nd)
+        return WF_ENOMEM;
+    ix->dlen = nd;
     if (ix->dim) {
         float *nv = wf_realloc(ix->vecs, cap * ix->dim * sizeof(float));
         if (!nv)
             return WF_ENOMEM;
         ix->vecs = nv;
+        int8_t *nq = wf_realloc(ix->q8, cap * ix->dim);
+        if (!nq)
+            return WF_ENOMEM;
+        ix->q8 = nq;
+        float *ns = wf_realloc(ix->q8_scale, cap * sizeof(*ns));
+        if (!ns)
+            return WF_ENOMEM;
+        ix->q8_scale = ns;
     }
     ix->cap_chunks = cap;
     return WF_OK;
@@ -572,6 +597,7 @@ static int add_chunk(struct wf_search_index *ix, int64_t doc_id, const struct wf
     ch->terms = ids;
     ch->n_terms = (uint32_t)p->n;
     ix->has_vec[num] = vec != NULL;
+    ix->dlen[num] = p->dl;
     if (ix->dim) {
         float *dst = ix->vecs + (size_t)num * ix->dim;
         if (vec) {
@@ -584,6 +610,7 @@ static int add_chunk(struct wf_search_index *ix, int64_t doc_id, const struct wf
         } else {
             memset(dst, 0, ix->dim * sizeof(float));
         }
+        ix->q8_scale[num] = wf_search__quantize_i8(dst, ix->dim, ix->q8 + (size_t)num * ix->dim);
     }
     ix->n_chunks++;
     ix->live_chunks++;
@@ -768,6 +795,13 @@ static void topk_push(struct topk *t, const struct ichunk *ch, uint32_t chunk, f
     t->h[i] = c;
 }
 
+/* A score strictly below the worst of a full heap cannot enter it (equal
+ * scores go on to the tie-break in topk_push). */
+static inline int topk_rejects(const struct topk *t, float score)
+{
+    return t->n == t->k && score < t->h[0].score;
+}
+
 static int cmp_cand(const void *a, const void *b)
 {
     const struct cand *x = a, *y = b;
@@ -804,13 +838,14 @@ static int keyword_scores(struct wf_search_index *ix, const char *text, float *k
             continue;
         double df = tm->df;
         double idf = log(1.0 + (N - df + 0.5) / (df + 0.5));
+        const uint32_t *dlen = ix->dlen;
         for (size_t j = 0; j < tm->n_post; j++) {
             const struct posting *po = &tm->post[j];
-            const struct ichunk *ch = &ix->chunks[po->chunk];
-            if (!ch->live)
+            uint32_t dl = dlen[po->chunk];
+            if (!dl) /* dead (a live chunk with a posting has dl >= 1) */
                 continue;
             double tf = po->tf;
-            double s = idf * tf * (k1 + 1) / (tf + k1 * (1 - bb + bb * ch->dl / avgdl));
+            double s = idf * tf * (k1 + 1) / (tf + k1 * (1 - bb + bb * dl / avgdl));
             kw[po->chunk] += (float)s;
         }
     }
@@ -818,12 +853,101 @@ static int keyword_scores(struct wf_search_index *ix, const char *text, float *k
     return WF_OK;
 }
 
-static void vector_scores(struct wf_search_index *ix, const float *qv, float *vs)
+/* Min-heap of the prefilter's candidates: approximate score and chunk
+ * number only (ties keep the earlier chunk; they only decide which of two
+ * equal approximations is rescored). */
+struct pre_ent {
+    float score;
+    uint32_t chunk;
+};
+
+struct pre {
+    struct pre_ent *h;
+    size_t n, k;
+};
+
+static void pre_push(struct pre *p, struct pre_ent e)
 {
-    for (size_t c = 0; c < ix->n_chunks; c++)
-        vs[c] = ix->chunks[c].live && ix->has_vec[c]
-                    ? wf_search__dot(qv, ix->vecs + c * ix->dim, ix->dim)
-                    : -2.0f;
+    if (p->n < p->k) {
+        size_t i = p->n++;
+        while (i && p->h[(i - 1) / 2].score > e.score) {
+            p->h[i] = p->h[(i - 1) / 2];
+            i = (i - 1) / 2;
+        }
+        p->h[i] = e;
+        return;
+    }
+    size_t i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = l;
+        if (l >= p->n)
+            break;
+        if (r < p->n && p->h[r].score < p->h[l].score)
+            m = r;
+        if (p->h[m].score >= e.score)
+            break;
+        p->h[i] = p->h[m];
+        i = m;
+    }
+    p->h[i] = e;
+}
+
+/* Exact cosine of chunk c (vectors are normalised), -2 without a vector. */
+static float vec_score(const struct wf_search_index *ix, const float *qv, size_t c)
+{
+    return ix->has_vec[c] ? wf_search__dot(qv, ix->vecs + c * ix->dim, ix->dim) : -2.0f;
+}
+
+/* The best `need` chunks by exact cosine into t (sorted, best first). The
+ * default path scans the int8 copies for the best C = max(20 * top_k,
+ * WF_SEARCH_PREFILTER_MIN, need) candidates, then rescores only those with
+ * the float vectors, so every returned score is exact; `exact` (or an index
+ * with no more than C live chunks) scans all float vectors instead. */
+static int vector_rank(struct wf_search_index *ix, const float *qv, size_t need, size_t top_k,
+                       int exact, struct topk *t)
+{
+    t->k = need;
+    t->n = 0;
+    t->h = wf_malloc((need ? need : 1) * sizeof(*t->h));
+    if (!t->h)
+        return WF_ENOMEM;
+    size_t dim = ix->dim;
+    size_t cands = 20 * top_k; /* top_k <= WF_SEARCH_MAX_TOP_K */
+    if (cands < WF_SEARCH_PREFILTER_MIN)
+        cands = WF_SEARCH_PREFILTER_MIN;
+    if (cands < need)
+        cands = need;
+    if (exact || ix->live_chunks <= cands) {
+        for (size_t c = 0; c < ix->n_chunks; c++)
+            if (ix->chunks[c].live && ix->has_vec[c])
+                topk_push(t, &ix->chunks[c], (uint32_t)c, vec_score(ix, qv, c));
+        topk_sort(t);
+        return WF_OK;
+    }
+    struct pre pre = {wf_malloc(cands * sizeof(struct pre_ent)), 0, cands};
+    int8_t *qq = wf_malloc(dim);
+    if (!pre.h || !qq) {
+        wf_free(pre.h);
+        wf_free(qq);
+        return WF_ENOMEM;
+    }
+    (void)wf_search__quantize_i8(qv, dim, qq); /* the query's scale ranks nothing */
+    wf_search__dot_i8_fn dot8 = wf_search__dot_i8_pick();
+    const int8_t *row = ix->q8;
+    for (size_t c = 0; c < ix->n_chunks; c++, row += dim)
+        if (ix->has_vec[c]) { /* cleared for dead chunks */
+            float sc = ix->q8_scale[c] * (float)dot8(qq, row, dim);
+            if (pre.n < pre.k || sc > pre.h[0].score)
+                pre_push(&pre, (struct pre_ent){sc, (uint32_t)c});
+        }
+    for (size_t i = 0; i < pre.n; i++) {
+        uint32_t c = pre.h[i].chunk;
+        topk_push(t, &ix->chunks[c], c, vec_score(ix, qv, c));
+    }
+    topk_sort(t);
+    wf_free(pre.h);
+    wf_free(qq);
+    return WF_OK;
 }
 
 static int rank_list(struct wf_search_index *ix, const float *scores, float floor, size_t k,
@@ -835,7 +959,7 @@ static int rank_list(struct wf_search_index *ix, const float *scores, float floo
     if (!t->h)
         return WF_ENOMEM;
     for (size_t c = 0; c < ix->n_chunks; c++)
-        if (ix->chunks[c].live && scores[c] > floor)
+        if (scores[c] > floor && ix->chunks[c].live && !topk_rejects(t, scores[c]))
             topk_push(t, &ix->chunks[c], (uint32_t)c, scores[c]);
     topk_sort(t);
     return WF_OK;
@@ -905,7 +1029,13 @@ static struct scratch *scratch_get(size_t n)
 int wf_search_index_query(struct wf_search_index *ix, const struct wf_search_query *q,
                           struct wf_search_hit **out, size_t *n)
 {
-    if (!ix || !q || !out || !n || q->top_k > WF_SEARCH_MAX_TOP_K ||
+    return wf_search_index_query_flags(ix, q, 0, out, n);
+}
+
+int wf_search_index_query_flags(struct wf_search_index *ix, const struct wf_search_query *q,
+                                unsigned flags, struct wf_search_hit **out, size_t *n)
+{
+    if (!ix || !q || !out || !n || q->top_k > WF_SEARCH_MAX_TOP_K || (flags & ~WF_SEARCH_EXACT) ||
         (unsigned)q->mode > WF_SEARCH_HYBRID || (unsigned)q->fusion > WF_FUSION_WEIGHTED ||
         !(q->keyword_weight >= 0 && q->keyword_weight <= 1))
         return WF_EINVAL;
@@ -914,7 +1044,7 @@ int wf_search_index_query(struct wf_search_index *ix, const struct wf_search_que
     float *qv = NULL;
     struct wf_search_hit *hits = NULL;
     struct topk tk = {0}, tv = {0}, tf = {0};
-    float *kw = NULL, *vs = NULL;
+    float *kw = NULL;
     struct scratch *sc = NULL;
     size_t nh = 0;
     int rc = WF_OK;
@@ -945,26 +1075,26 @@ int wf_search_index_query(struct wf_search_index *ix, const struct wf_search_que
         if ((rc = keyword_scores(ix, q->text, kw)))
             goto out;
     }
-    if (mode != WF_SEARCH_KEYWORD) {
-        if (!(sc = scratch_get(nc))) {
-            rc = WF_ENOMEM;
-            goto out;
-        }
-        vs = sc->a[1];
-        vector_scores(ix, qv, vs);
-    }
     size_t depth = k > FUSION_DEPTH ? k : FUSION_DEPTH;
     if (mode == WF_SEARCH_KEYWORD) {
         rc = rank_list(ix, kw, 0.0f, k, &tf);
     } else if (mode == WF_SEARCH_SEMANTIC) {
-        rc = rank_list(ix, vs, -1.5f, k, &tf);
+        rc = vector_rank(ix, qv, k, k, (flags & WF_SEARCH_EXACT) != 0, &tf);
     } else {
-        if ((rc = rank_list(ix, kw, 0.0f, depth, &tk)) ||
-            (rc = rank_list(ix, vs, -1.5f, depth, &tv)))
+        if (!(sc = scratch_get(nc))) {
+            rc = WF_ENOMEM;
             goto out;
-        /* fused scores land in a dense array over the union of both lists */
+        }
+        if ((rc = rank_list(ix, kw, 0.0f, depth, &tk)) ||
+            (rc = vector_rank(ix, qv, depth, k, (flags & WF_SEARCH_EXACT) != 0, &tv)))
+            goto out;
+        /* fused scores land in a dense array, touched only at the chunks of
+         * both lists (cleared there first, not over all chunks) */
         float *fs = sc->a[2];
-        memset(fs, 0, nc * sizeof(*fs));
+        for (size_t i = 0; i < tk.n; i++)
+            fs[tk.h[i].chunk] = 0;
+        for (size_t i = 0; i < tv.n; i++)
+            fs[tv.h[i].chunk] = 0;
         double w = q->keyword_weight;
         if (q->fusion == WF_FUSION_RRF) {
             for (size_t i = 0; i < tk.n; i++)
@@ -979,14 +1109,31 @@ int wf_search_index_query(struct wf_search_index *ix, const struct wf_search_que
                 for (size_t i = 0; i < t->n; i++) {
                     uint32_t c = t->h[i].chunk;
                     double kn = kmax > 0 ? kw[c] / kmax : 0;
-                    double vn = vmax > vmin ? (vs[c] - vmin) / (vmax - vmin) : (tv.n ? 1 : 0);
+                    double vc = vec_score(ix, qv, c);
+                    double vn = vmax > vmin ? (vc - vmin) / (vmax - vmin) : (tv.n ? 1 : 0);
                     if (vn < 0)
                         vn = 0;
                     fs[c] = (float)(w * kn + (1 - w) * vn) + 1e-6f; /* > 0: in a list */
                 }
             }
         }
-        rc = rank_list(ix, fs, 0.0f, k, &tf);
+        tf.k = k;
+        tf.n = 0;
+        if (!(tf.h = wf_malloc(k * sizeof(*tf.h)))) {
+            rc = WF_ENOMEM;
+            goto out;
+        }
+        for (int pass = 0; pass < 2; pass++) {
+            const struct topk *t = pass ? &tv : &tk;
+            for (size_t i = 0; i < t->n; i++) {
+                uint32_t c = t->h[i].chunk;
+                if (fs[c] > 0) { /* each chunk once: marked below */
+                    topk_push(&tf, &ix->chunks[c], c, fs[c]);
+                    fs[c] = -fs[c];
+                }
+            }
+        }
+        topk_sort(&tf);
     }
     if (rc)
         goto out;
@@ -1005,7 +1152,7 @@ int wf_search_index_query(struct wf_search_index *ix, const struct wf_search_que
         h->line_end = ch->line_end;
         h->score = tf.h[nh].score;
         h->keyword_score = kw ? kw[c] : 0;
-        h->vector_score = vs ? vs[c] : 0;
+        h->vector_score = qv ? vec_score(ix, qv, c) : 0;
         h->doc_name = dup_str(d ? d->name : "");
         h->heading = dup_str(ch->heading);
         h->text = dup_str(ch->text);

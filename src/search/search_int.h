@@ -45,4 +45,20 @@ int wf_search__chunk_blocks(const struct wf_search__doc *d, const struct wf_sear
 /* Dot product of two float vectors of n elements (SIMD when the CPU has it). */
 float wf_search__dot(const float *a, const float *b, size_t n);
 
+/* Exact int32 dot product of two int8 vectors of n elements (|x| <= 127,
+ * n <= 65536): a portable loop, the AVX2 one (x86-64 only; call it only when
+ * wf_search__have_avx2() says so), and the one picked for this CPU. Both
+ * give the same result for the same input. */
+typedef int32_t (*wf_search__dot_i8_fn)(const int8_t *a, const int8_t *b, size_t n);
+int32_t wf_search__dot_i8_scalar(const int8_t *a, const int8_t *b, size_t n);
+#if defined(__x86_64__) && defined(__GNUC__)
+int32_t wf_search__dot_i8_avx2(const int8_t *a, const int8_t *b, size_t n);
+#endif
+int wf_search__have_avx2(void);
+wf_search__dot_i8_fn wf_search__dot_i8_pick(void);
+
+/* Symmetric per-vector int8 quantisation: q[i] = round(v[i] / scale) with
+ * scale = max|v| / 127 (0 for a zero vector). Returns the scale. */
+float wf_search__quantize_i8(const float *v, size_t n, int8_t *q);
+
 #endif

@@ -41,6 +41,8 @@ static const char *const stopwords[] = {
 /* The list as an open-addressing set of hashes, built once. */
 #define STOP_SLOTS 512u
 static uint64_t stop_set[STOP_SLOTS];
+static uint16_t stop_idx[STOP_SLOTS]; /* the word's index in stopwords[] */
+static uint8_t stop_len[sizeof(stopwords) / sizeof(stopwords[0])];
 static pthread_once_t stop_once = PTHREAD_ONCE_INIT;
 
 static void stop_init(void)
@@ -51,6 +53,8 @@ static void stop_init(void)
         while (stop_set[j])
             j = (j + 1) & (STOP_SLOTS - 1);
         stop_set[j] = h;
+        stop_idx[j] = (uint16_t)i;
+        stop_len[i] = (uint8_t)strlen(stopwords[i]);
     }
 }
 
@@ -63,10 +67,9 @@ int wf_text_is_stopword(const char *w, size_t len)
     for (size_t j = h & (STOP_SLOTS - 1); stop_set[j]; j = (j + 1) & (STOP_SLOTS - 1))
         if (stop_set[j] == h) {
             /* confirm: a 64-bit collision is unlikely but cheap to rule out */
-            for (size_t i = 0; i < sizeof(stopwords) / sizeof(stopwords[0]); i++)
-                if (strlen(stopwords[i]) == len && memcmp(stopwords[i], w, len) == 0)
-                    return 1;
-            return 0;
+            size_t i = stop_idx[j];
+            if (stop_len[i] == len && memcmp(stopwords[i], w, len) == 0)
+                return 1;
         }
     return 0;
 }

@@ -17,6 +17,7 @@
 
 #include "../llm/fake_openai.h"
 #include "embed/embed.h"
+#include "embed/embed_int.h"
 
 static int setup(void **state)
 {
@@ -77,6 +78,26 @@ static void test_builtin(void **state)
 static int parse(const char *body, size_t n, size_t *dim, float **v, struct wf_buf *err)
 {
     return wf_embed_parse_response(body, strlen(body), n, dim, v, err);
+}
+
+/* The built-in embedder's inlined short-key hash is wf_hash64 exactly:
+ * n-gram features (and so stored vectors) depend on it. */
+static void test_hash_short(void **state)
+{
+    (void)state;
+    char b[8];
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    for (int t = 0; t < 2000; t++) {
+        for (size_t i = 0; i < sizeof(b); i++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            b[i] = (char)(x >> 56);
+        }
+        size_t len = (size_t)t % 8;
+        uint64_t seed = 0xC0FFEE + (uint64_t)(t % 6);
+        assert_true(wf_embed__hash_short(b, len, seed) == wf_hash64(b, len, seed));
+    }
 }
 
 static void test_parse(void **state)
@@ -226,6 +247,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_builtin),
+        cmocka_unit_test(test_hash_short),
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_openai),
     };
