@@ -39,8 +39,10 @@ static const struct {
 static void usage(FILE *f)
 {
     fprintf(f, "usage: workflowai <command> [options]\n\n"
-               "WorkflowAI triages failed CI builds offline: the lines that explain the\n"
-               "failure, the failing step, a category, a signature and the next steps.\n\n"
+               "WorkflowAI triages failed CI builds (the lines that explain the failure,\n"
+               "step, category, signature, fix steps, references), scores and reviews pull\n"
+               "requests, computes DORA metrics and answers questions over your runbooks\n"
+               "with cited sources. Everything works offline; an LLM is optional.\n\n"
                "commands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
