@@ -7,7 +7,7 @@
  * a fixed held-out split and promotes only those not worse than the active
  * model, and measures drift of incoming failures against the training set.
  * It keeps no state of its own: rows come from and go to the store; the
- * statistics are src/ml's. Depends on store, triage, ml, redact.
+ * statistics are src/ml's. Depends on store, triage, risk, ml, redact.
  */
 #ifndef WF_LEARN_H
 #define WF_LEARN_H

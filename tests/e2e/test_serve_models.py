@@ -295,6 +295,19 @@ def phase_scheduled():
               m["history"][0]["n_labels"] == 6, m and m["history"][:1])
         check("retrain enqueued once", s.log().count('"retrain_enqueued"') == 1,
               s.log().count('"retrain_enqueued"'))
+        # a pr_outcome label schedules a retrain of the risk model
+        s.request("POST", "/v1/feedback", json.dumps(
+            {"kind": "pr_outcome", "repo": "gamma/app", "number": 3, "outcome": "defect"}),
+            {**JSON, **G.h})
+
+        def risk_rows():
+            return [h for h in G.models()["history"] if h["kind"] == "risk"]
+        rows = wait_for(risk_rows, timeout=240)
+        check("scheduled retrain covers risk", rows and rows[0]["version"] == 1 and
+              rows[0]["status"] == "active", rows)
+        check("risk retrain enqueued once",
+              s.log().count('"retrain_enqueued"') == 2 and '"kind":"risk"' in s.log(),
+              s.log().count('"retrain_enqueued"'))
     finally:
         rc = s.stop()
         check("scheduler stops cleanly", rc == 0, rc)
