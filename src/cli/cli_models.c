@@ -80,12 +80,8 @@ int wf_cli__train_store(int argc, char **argv)
         return status;
     if (o.n_pos != 1)
         return wf_cli__fail(WF_CLI_EXIT_USAGE, "train", "expected triage or risk");
-    if (strcmp(o.pos[0], "risk") == 0)
-        return wf_cli__fail(WF_CLI_EXIT_FAIL, "train",
-                            "risk: retraining from pr_outcome labels needs the change metrics "
-                            "of each labelled PR, which the store does not keep yet "
-                            "(docs/models.md); use 'workflowai risk train' on a history");
-    if (strcmp(o.pos[0], "triage") != 0)
+    int risk = strcmp(o.pos[0], "risk") == 0;
+    if (!risk && strcmp(o.pos[0], "triage") != 0)
         return wf_cli__fail(WF_CLI_EXIT_USAGE, "train", "unknown model '%s'", o.pos[0]);
     struct wf_store *st = NULL;
     if (open_store("train", o.store, &st))
@@ -96,9 +92,18 @@ int wf_cli__train_store(int argc, char **argv)
     struct wf_learn_train_result res;
     struct wf_buf err;
     wf_buf_init(&err, 4096);
-    int rc = wf_learn_train_triage(st, o.tenant, &to, &res, &err);
+    int rc = risk ? wf_learn_train_risk(st, o.tenant, &to, &res, &err)
+                  : wf_learn_train_triage(st, o.tenant, &to, &res, &err);
     if (rc) {
         status = wf_cli__fail(WF_CLI_EXIT_FAIL, "train", "%s", err.p ? err.p : wf_strerror(rc));
+    } else if (risk) {
+        printf("risk v%lld %s\n  trained on %zu rows (%zu built-in, %zu labelled PRs), "
+               "held out %zu\n  AUC %.4f accuracy %.4f; baseline %s: AUC %.4f "
+               "accuracy %.4f\n  training set sha256 %s\n  %s\n",
+               (long long)res.version, res.promoted ? "promoted (active)" : "rejected",
+               res.n_train + res.n_test, res.n_builtin, res.n_labels, res.n_test, res.f1,
+               res.accuracy, res.baseline, res.base_f1, res.base_accuracy, res.hash, res.reason);
+        status = WF_CLI_EXIT_OK;
     } else {
         printf("triage v%lld %s\n  trained on %zu records (%zu built-in, %zu tenant labels), "
                "held out %zu\n  macro-F1 %.4f accuracy %.4f; baseline %s: macro-F1 %.4f "
@@ -124,8 +129,8 @@ static void usage(FILE *f)
             "(active, retired, rejected) and reason, drift of recent failures against\n"
             "the active model's training set, and drift warnings. `rollback` makes an\n"
             "earlier (retired) version active again; the running server picks it up\n"
-            "within seconds. Train new versions with 'workflowai train triage --store\n"
-            "URL --tenant T'.\n\n"
+            "within seconds. Train new versions with 'workflowai train triage|risk\n"
+            "--store URL --tenant T'.\n\n"
             "options:\n"
             "  --store URL   the store (default $WORKFLOWAI_STORE or sqlite:./data/workflowai.db)\n"
             "  --tenant ID   the tenant (required)\n"

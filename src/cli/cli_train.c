@@ -34,8 +34,12 @@ static void usage(FILE *f)
                "corpus plus its resolved category labels, evaluates it against the active\n"
                "model on a fixed held-out split and promotes it only if its macro-F1 is not\n"
                "worse by more than 0.01; otherwise it is stored as rejected with the reason\n"
-               "(docs/models.md). --shuffle-labels trains on shuffled labels, a deliberately\n"
-               "worse model for checking that the promotion gate holds.\n");
+               "(docs/models.md). 'train risk --store' does the same for the change-risk\n"
+               "model: the built-in metrics (data/risk-train) plus the tenant's pr_outcome\n"
+               "labels joined with the change metrics stored with each PR's review, held-out\n"
+               "ROC AUC not worse than the active model's by more than 0.01.\n"
+               "--shuffle-labels trains on shuffled labels, a deliberately worse model for\n"
+               "checking that the promotion gate holds.\n");
 }
 
 int wf_cli__train(int argc, char **argv)

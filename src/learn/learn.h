@@ -7,7 +7,7 @@
  * a fixed held-out split and promotes only those not worse than the active
  * model, and measures drift of incoming failures against the training set.
  * It keeps no state of its own: rows come from and go to the store; the
- * statistics are src/ml's. Depends on store, triage, ml, redact.
+ * statistics are src/ml's. Depends on store, triage, risk, ml, redact.
  */
 #ifndef WF_LEARN_H
 #define WF_LEARN_H
@@ -152,6 +152,38 @@ const char *wf_learn_bundled_version(void);
 const char *wf_learn_bundled_risk_version(void);
 /* The compiled-in training corpus (the .txt files of data/triage-train). Borrowed. */
 void wf_learn_builtin_corpus(const char **text, size_t *len);
+
+/* ---- Retraining the change-risk model ------------------------------------------------ */
+
+/* A tenant row counts this many times in training (the built-in data set
+ * has thousands of rows; a tenant has tens of labelled PRs). */
+#define WF_LEARN_RISK_TENANT_WEIGHT 20u
+/* Labelled PRs read per retrain (newest first). */
+#define WF_LEARN_RISK_MAX_PRS 5000u
+
+/* Retrains the tenant's change-risk model from the built-in rows
+ * (data/risk-train, compiled in) plus one row per PR with a resolved
+ * pr_outcome label (defect = 1, clean = 0; one vote per labeler, their
+ * latest, resolved with wf_ml_resolve_votes) and a stored review whose risk
+ * report holds the change metrics the model read. Held out: the newest
+ * fifth of the built-in rows by date and a fixed-seed fifth of the tenant
+ * rows. Candidate and baseline (the active risk model, else the built-in
+ * recipe trained on the built-in training part) are scored on the same
+ * held-out rows with ROC AUC; the candidate is promoted when its AUC >=
+ * the baseline's - opts->tolerance, else stored as rejected. In out, f1
+ * holds the candidate's AUC and base_f1 the baseline's; accuracy fields
+ * are at the 0.5 threshold. */
+int wf_learn_train_risk(struct wf_store *st, const char *tenant,
+                        const struct wf_learn_train_opts *opts, struct wf_learn_train_result *out,
+                        struct wf_buf *err);
+
+/* The tenant's active risk model (owned) and its version; WF_ENOENT when
+ * it has none (use the embedded default model). */
+int wf_learn_active_risk_model(struct wf_store *st, const char *tenant, struct wf_ml_model **out,
+                               int64_t *version);
+
+/* The compiled-in change-risk training CSV. Borrowed. */
+void wf_learn_builtin_risk_csv(const char **text, size_t *len);
 
 /* ---- Drift --------------------------------------------------------------------------- */
 

@@ -196,11 +196,31 @@ int wf_learn_models_report(struct wf_store *st, const char *tenant,
     if (!rc)
         rc = wf_store_notice_list(st, tenant, "model_drift", now - 30 * DAY_MS, &warnings);
     if (!rc) {
-        json_t *active =
-            json_pack("{s:{s:o,s:s,s:o},s:{s:n,s:s}}", "triage", "version",
-                      version ? json_integer(version) : json_null(), "model_version", mv, "metrics",
-                      row ? json_incref(json_object_get(row, "metrics")) : json_null(), "risk",
-                      "version", "model_version", wf_learn_bundled_risk_version());
+        /* the active risk version, from the history (risk keeps no drift reference) */
+        json_t *risk_row = NULL, *it;
+        size_t k;
+        json_array_foreach(json_object_get(hist, "items"), k, it)
+        {
+            const char *kind = json_string_value(json_object_get(it, "kind"));
+            const char *status = json_string_value(json_object_get(it, "status"));
+            if (kind && status && strcmp(kind, "risk") == 0 && strcmp(status, "active") == 0) {
+                risk_row = it;
+                break;
+            }
+        }
+        char rmv[40];
+        if (risk_row)
+            snprintf(rmv, sizeof rmv, "v%lld",
+                     (long long)json_integer_value(json_object_get(risk_row, "version")));
+        else
+            snprintf(rmv, sizeof rmv, "%s", wf_learn_bundled_risk_version());
+        json_t *active = json_pack(
+            "{s:{s:o,s:s,s:o},s:{s:o,s:s,s:o}}", "triage", "version",
+            version ? json_integer(version) : json_null(), "model_version", mv, "metrics",
+            row ? json_incref(json_object_get(row, "metrics")) : json_null(), "risk", "version",
+            risk_row ? json_incref(json_object_get(risk_row, "version")) : json_null(),
+            "model_version", rmv, "metrics",
+            risk_row ? json_incref(json_object_get(risk_row, "metrics")) : json_null());
         *out = json_pack("{s:o,s:O,s:{s:O},s:O}", "active", active, "history",
                          json_object_get(hist, "items"), "drift", "triage", drift, "warnings",
                          json_object_get(warnings, "items"));

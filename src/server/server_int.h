@@ -242,6 +242,10 @@ void wf_server__models_free(struct wf_server__models *m);
  * 2 s), held until wf_server__model_release. Thread-safe. */
 int wf_server__model_acquire(struct wf_server__ctx *c, const char *tenant,
                              struct wf_server__held **out);
+/* The same for the tenant's active change-risk model (NULL model = the
+ * embedded default, c->risk_model). */
+int wf_server__risk_model_acquire(struct wf_server__ctx *c, const char *tenant,
+                                  struct wf_server__held **out);
 void wf_server__model_release(struct wf_server__ctx *c, struct wf_server__held *h);
 /* The held model (NULL = the bundled one) and its version string ("v3" or
  * "bundled-<hash prefix>"). */
@@ -252,8 +256,10 @@ void wf_server__h_models_rollback(struct wf_http_req *req, struct wf_http_resp *
 /* Sets the workflowai_model_* gauges of every tenant, at most once a minute
  * (and records drift warnings); called by /metrics. */
 void wf_server__model_gauges(struct wf_server__ctx *c);
-/* Runs a retrain job of a tenant (the worker's "retrain" kind). */
-int wf_server__retrain(struct wf_server__ctx *c, const char *tenant, struct wf_buf *err);
+/* Runs a retrain job of a tenant (the worker's "retrain" kind); kind is
+ * "triage" (also when NULL) or "risk". */
+int wf_server__retrain(struct wf_server__ctx *c, const char *tenant, const char *kind,
+                       struct wf_buf *err);
 /* Starts/stops the scheduler of --retrain-interval (no-op when off). */
 int wf_server__retrain_start(struct wf_server__ctx *c);
 void wf_server__retrain_stop(struct wf_server__ctx *c);
@@ -262,10 +268,14 @@ int wf_server__parse_interval(const char *s, int64_t *ms);
 
 struct wf_risk_diff;
 /* The change-risk report of a parsed diff (diff metrics only: the service
- * has no clone of the repository) with the default model, as JSON or text,
- * appended to out; *score (optional) gets 0-100. Thread-safe. */
-int wf_server__risk_report(struct wf_server__ctx *c, const struct wf_risk_diff *d,
-                           const char *message, int text, struct wf_buf *out, int *score);
+ * has no clone of the repository) with the tenant's active risk model (the
+ * embedded default when it has none), as JSON or text, appended to out;
+ * *score (optional) gets 0-100, version (optional, cap bytes) the model's
+ * version as GET /v1/models names it ("v2" or "bundled-<hash>").
+ * Thread-safe. */
+int wf_server__risk_report(struct wf_server__ctx *c, const char *tenant,
+                           const struct wf_risk_diff *d, const char *message, int text,
+                           struct wf_buf *out, int *score, char *version, size_t cap);
 
 /* Knowledge base, search and chat (server_kb.c). */
 void wf_server__h_kb_add(struct wf_http_req *req, struct wf_http_resp *resp, void *ud);

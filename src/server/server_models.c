@@ -6,7 +6,9 @@
  * the tenant has none), GET /v1/models reports versions, metrics, drift
  * and warnings, POST /v1/models/{kind}/rollback activates an earlier
  * version, /metrics exports drift gauges, and with --retrain-interval a
- * scheduler enqueues a retrain job for every tenant with new labels.
+ * scheduler enqueues a retrain job for every tenant with new labels. The
+ * review worker and POST /v1/risk likewise use the tenant's active risk
+ * model (the embedded default when it has none).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,11 +25,13 @@
 struct wf_server__held {
     struct wf_ml_model *m; /* NULL: the bundled model */
     int64_t version;       /* 0: bundled */
+    int risk;              /* 1: a change-risk model */
     int refs;              /* users + 1 while installed in a slot */
 };
 
 struct slot {
     char tenant[WF_LIMIT_ID_BYTES];
+    int risk; /* kind of the slot's model: 0 triage, 1 risk */
     struct wf_server__held *h;
     uint64_t checked_ms;
 };
@@ -37,8 +41,9 @@ struct wf_server__models {
     struct slot slots[MODEL_SLOTS];
     size_t next; /* round-robin eviction */
     uint64_t gauges_ms;
-    int64_t last_label[MODEL_SLOTS]; /* scheduler: newest label id enqueued, by slot */
-    char sched_tenant[MODEL_SLOTS][WF_LIMIT_ID_BYTES];
+    /* scheduler: newest label id enqueued, by kind (triage, risk) and slot */
+    int64_t last_label[2][MODEL_SLOTS];
+    char sched_tenant[2][MODEL_SLOTS][WF_LIMIT_ID_BYTES];
     pthread_t sched;
     int sched_started;
     pthread_mutex_t sched_mu;
@@ -77,12 +82,12 @@ void wf_server__models_free(struct wf_server__models *m)
     wf_free(m);
 }
 
-/* The active triage version of a tenant from the store (0 = none). */
-static int active_version(struct wf_store *st, const char *tenant, int64_t *v)
+/* The active version of a tenant's model of a kind from the store (0 = none). */
+static int active_version(struct wf_store *st, const char *tenant, int risk, int64_t *v)
 {
     json_t *j = NULL;
     *v = 0;
-    int rc = wf_store_model_list(st, tenant, "triage", &j);
+    int rc = wf_store_model_list(st, tenant, risk ? "risk" : "triage", &j);
     if (rc)
         return rc;
     json_t *it;
@@ -99,15 +104,15 @@ static int active_version(struct wf_store *st, const char *tenant, int64_t *v)
     return WF_OK;
 }
 
-int wf_server__model_acquire(struct wf_server__ctx *c, const char *tenant,
-                             struct wf_server__held **out)
+static int acquire(struct wf_server__ctx *c, const char *tenant, int risk,
+                   struct wf_server__held **out)
 {
     struct wf_server__models *ms = c->models;
     uint64_t now = wf_now_ms();
     pthread_mutex_lock(&ms->mu);
     struct slot *s = NULL;
     for (size_t i = 0; i < MODEL_SLOTS; i++)
-        if (ms->slots[i].h && strcmp(ms->slots[i].tenant, tenant) == 0)
+        if (ms->slots[i].h && ms->slots[i].risk == risk && strcmp(ms->slots[i].tenant, tenant) == 0)
             s = &ms->slots[i];
     if (s && now - s->checked_ms < MODEL_TTL_MS) {
         s->h->refs++;
@@ -118,7 +123,7 @@ int wf_server__model_acquire(struct wf_server__ctx *c, const char *tenant,
     int64_t cached = s ? s->h->version : -1;
     pthread_mutex_unlock(&ms->mu);
     int64_t v = 0;
-    int rc = active_version(c->store, tenant, &v);
+    int rc = active_version(c->store, tenant, risk, &v);
     if (rc)
         return rc;
     struct wf_server__held *h = NULL;
@@ -127,9 +132,11 @@ int wf_server__model_acquire(struct wf_server__ctx *c, const char *tenant,
         if (!h)
             return WF_ENOMEM;
         h->refs = 1;
+        h->risk = risk;
         if (v > 0) {
             int64_t got = 0;
-            rc = wf_learn_active_model(c->store, tenant, &h->m, &got, NULL);
+            rc = risk ? wf_learn_active_risk_model(c->store, tenant, &h->m, &got)
+                      : wf_learn_active_model(c->store, tenant, &h->m, &got, NULL);
             if (rc == WF_ENOENT)
                 got = 0, rc = WF_OK; /* rolled back to nothing meanwhile */
             h->version = got;
@@ -142,13 +149,14 @@ int wf_server__model_acquire(struct wf_server__ctx *c, const char *tenant,
     pthread_mutex_lock(&ms->mu);
     s = NULL;
     for (size_t i = 0; i < MODEL_SLOTS; i++)
-        if (ms->slots[i].h && strcmp(ms->slots[i].tenant, tenant) == 0)
+        if (ms->slots[i].h && ms->slots[i].risk == risk && strcmp(ms->slots[i].tenant, tenant) == 0)
             s = &ms->slots[i];
     if (!s) {
         s = &ms->slots[ms->next++ % MODEL_SLOTS];
         held_unref(s->h);
         s->h = NULL;
         snprintf(s->tenant, sizeof s->tenant, "%s", tenant);
+        s->risk = risk;
     }
     if (h) {
         held_unref(s->h);
@@ -156,13 +164,25 @@ int wf_server__model_acquire(struct wf_server__ctx *c, const char *tenant,
     }
     if (!s->h) { /* a racing thread evicted the slot before a same-version check */
         pthread_mutex_unlock(&ms->mu);
-        return wf_server__model_acquire(c, tenant, out);
+        return acquire(c, tenant, risk, out);
     }
     s->checked_ms = now;
     s->h->refs++;
     *out = s->h;
     pthread_mutex_unlock(&ms->mu);
     return WF_OK;
+}
+
+int wf_server__model_acquire(struct wf_server__ctx *c, const char *tenant,
+                             struct wf_server__held **out)
+{
+    return acquire(c, tenant, 0, out);
+}
+
+int wf_server__risk_model_acquire(struct wf_server__ctx *c, const char *tenant,
+                                  struct wf_server__held **out)
+{
+    return acquire(c, tenant, 1, out);
 }
 
 void wf_server__model_release(struct wf_server__ctx *c, struct wf_server__held *h)
@@ -184,7 +204,8 @@ void wf_server__held_version(const struct wf_server__held *h, char *out, size_t 
     if (h->version > 0)
         snprintf(out, cap, "v%lld", (long long)h->version);
     else
-        snprintf(out, cap, "%s", wf_learn_bundled_version());
+        snprintf(out, cap, "%s",
+                 h->risk ? wf_learn_bundled_risk_version() : wf_learn_bundled_version());
 }
 
 static void drift_opts(struct wf_server__ctx *c, struct wf_learn_drift_opts *o)
@@ -324,23 +345,29 @@ void wf_server__model_gauges(struct wf_server__ctx *c)
 
 /* ---- Scheduled retraining ---------------------------------------------------------- */
 
-int wf_server__retrain(struct wf_server__ctx *c, const char *tenant, struct wf_buf *err)
+int wf_server__retrain(struct wf_server__ctx *c, const char *tenant, const char *kind,
+                       struct wf_buf *err)
 {
     struct wf_learn_train_result res;
-    int rc = wf_learn_train_triage(c->store, tenant, NULL, &res, err);
+    int risk = kind && strcmp(kind, "risk") == 0;
+    int rc = risk ? wf_learn_train_risk(c->store, tenant, NULL, &res, err)
+                  : wf_learn_train_triage(c->store, tenant, NULL, &res, err);
     if (!rc)
         wf_server__log(c, res.promoted ? WF_LOG_INFO : WF_LOG_WARN, "model_trained",
                        json_pack("{s:s,s:s,s:I,s:b,s:f,s:f,s:s,s:I}", "tenant", tenant, "kind",
-                                 "triage", "version", (json_int_t)res.version, "promoted",
-                                 res.promoted, "macro_f1", res.f1, "baseline_macro_f1", res.base_f1,
-                                 "reason", res.reason, "labels", (json_int_t)res.n_labels));
+                                 risk ? "risk" : "triage", "version", (json_int_t)res.version,
+                                 "promoted", res.promoted, risk ? "auc" : "macro_f1", res.f1,
+                                 risk ? "baseline_auc" : "baseline_macro_f1", res.base_f1, "reason",
+                                 res.reason, "labels", (json_int_t)res.n_labels));
     return rc;
 }
 
-/* Enqueues a retrain job for every tenant with a category label newer than
- * its newest model (and than the label a job was already enqueued for). */
-static void schedule_once(struct wf_server__ctx *c)
+/* Enqueues a retrain job of a kind for every tenant with a label feeding
+ * it (category for triage, pr_outcome for risk) newer than its newest model
+ * of that kind (and than the label a job was already enqueued for). */
+static void schedule_kind(struct wf_server__ctx *c, int risk)
 {
+    const char *kind = risk ? "risk" : "triage";
     struct wf_server__models *ms = c->models;
     json_t *tenants = NULL;
     if (wf_store_tenant_list(c->store, &tenants) != WF_OK)
@@ -350,7 +377,7 @@ static void schedule_once(struct wf_server__ctx *c)
     json_array_foreach(tenants, i, t)
     {
         const char *id = json_string_value(json_object_get(t, "id"));
-        struct wf_store_label_filter f = {.kind = "category", .limit = 1};
+        struct wf_store_label_filter f = {.kind = risk ? "pr_outcome" : "category", .limit = 1};
         json_t *labels = NULL, *models = NULL;
         if (!id || wf_store_label_list(c->store, id, &f, &labels) != WF_OK)
             continue;
@@ -358,7 +385,7 @@ static void schedule_once(struct wf_server__ctx *c)
         int64_t label_id = json_integer_value(json_object_get(newest, "id"));
         int64_t label_ms = json_integer_value(json_object_get(newest, "created_ms"));
         int64_t model_ms = 0;
-        if (wf_store_model_list(c->store, id, "triage", &models) == WF_OK) {
+        if (wf_store_model_list(c->store, id, kind, &models) == WF_OK) {
             json_t *it;
             size_t k;
             json_array_foreach(json_object_get(models, "items"), k, it)
@@ -373,20 +400,30 @@ static void schedule_once(struct wf_server__ctx *c)
         if (!newest || label_ms < model_ms)
             continue;
         size_t s = 0;
-        while (s < MODEL_SLOTS && ms->sched_tenant[s][0] && strcmp(ms->sched_tenant[s], id) != 0)
+        char(*st)[WF_LIMIT_ID_BYTES] = ms->sched_tenant[risk];
+        int64_t *last = ms->last_label[risk];
+        while (s < MODEL_SLOTS && st[s][0] && strcmp(st[s], id) != 0)
             s++;
         if (s == MODEL_SLOTS)
             s = (size_t)(wf_hash64(id, strlen(id), 0) % MODEL_SLOTS);
-        if (strcmp(ms->sched_tenant[s], id) == 0 && ms->last_label[s] >= label_id)
+        if (strcmp(st[s], id) == 0 && last[s] >= label_id)
             continue; /* already enqueued for these labels */
-        if (wf_queue_push(c->queue, id, "retrain", "{\"kind\":\"triage\"}", NULL) == WF_OK) {
-            snprintf(ms->sched_tenant[s], sizeof ms->sched_tenant[s], "%s", id);
-            ms->last_label[s] = label_id;
-            wf_server__log(c, WF_LOG_INFO, "retrain_enqueued",
-                           json_pack("{s:s,s:I}", "tenant", id, "newest_label", label_id));
+        if (wf_queue_push(c->queue, id, "retrain",
+                          risk ? "{\"kind\":\"risk\"}" : "{\"kind\":\"triage\"}", NULL) == WF_OK) {
+            snprintf(st[s], sizeof st[s], "%s", id);
+            last[s] = label_id;
+            wf_server__log(
+                c, WF_LOG_INFO, "retrain_enqueued",
+                json_pack("{s:s,s:s,s:I}", "tenant", id, "kind", kind, "newest_label", label_id));
         }
     }
     json_decref(tenants);
+}
+
+static void schedule_once(struct wf_server__ctx *c)
+{
+    schedule_kind(c, 0);
+    schedule_kind(c, 1);
 }
 
 static void *sched_main(void *ud)

@@ -13,22 +13,32 @@
 
 #define REVIEW_MAX_DIFF_BYTES (16u * 1024 * 1024)
 
-int wf_server__risk_report(struct wf_server__ctx *c, const struct wf_risk_diff *d,
-                           const char *message, int text, struct wf_buf *out, int *score)
+int wf_server__risk_report(struct wf_server__ctx *c, const char *tenant,
+                           const struct wf_risk_diff *d, const char *message, int text,
+                           struct wf_buf *out, int *score, char *version, size_t cap)
 {
     struct wf_risk_change_file *files = NULL;
     struct wf_risk_change_metrics cm;
     struct wf_risk_assessment a;
+    struct wf_server__held *held = NULL;
     memset(&cm, 0, sizeof(cm));
+    int rc = wf_server__risk_model_acquire(c, tenant, &held);
+    if (rc)
+        return rc;
+    const struct wf_ml_model *m = wf_server__held_model(held);
+    if (!m)
+        m = c->risk_model;
+    if (version)
+        wf_server__held_version(held, version, cap);
     /* the service has no clone of the repository: the score is the diff's */
-    int rc = wf_risk_diff_files(d, &files);
+    rc = wf_risk_diff_files(d, &files);
     if (!rc)
         rc = wf_risk_change_size_metrics(files, d->n_files, &cm.c);
     if (!rc) {
         cm.c.date = wf_store_now_ms() / 1000;
         cm.have_message = message != NULL;
         cm.c.m[WF_RISK_FIX] = wf_risk_is_fix_message(message);
-        rc = wf_risk_assess(c->risk_model, &cm, files, d->n_files, &a);
+        rc = wf_risk_assess(m, &cm, files, d->n_files, &a);
     }
     if (!rc)
         rc = text ? wf_risk_report_text(&a, &cm, out) : wf_risk_report_json(&a, &cm, out);
@@ -36,6 +46,7 @@ int wf_server__risk_report(struct wf_server__ctx *c, const struct wf_risk_diff *
         *score = a.score;
     wf_free(files);
     wf_risk_change_metrics_cleanup(&cm);
+    wf_server__model_release(c, held);
     return rc;
 }
 
@@ -87,7 +98,11 @@ void wf_server__h_risk(struct wf_http_req *req, struct wf_http_resp *resp, void 
     if (request_diff(req, resp, &body, &d) == WF_OK) {
         resp->status = 200;
         resp->content_type = text ? "text/plain; charset=utf-8" : "application/json";
-        int rc = wf_server__risk_report(c, &d, qm == 1 ? message : NULL, text, &resp->body, NULL);
+        char version[64];
+        int rc = wf_server__risk_report(c, req->tenant, &d, qm == 1 ? message : NULL, text,
+                                        &resp->body, NULL, version, sizeof version);
+        if (rc == WF_OK) /* the risk model that scored it, as GET /v1/models names it */
+            rc = wf_http_resp_header(resp, "X-WorkflowAI-Risk-Model", version);
         if (rc != WF_OK)
             wf_http_resp_error(resp, req, wf_err_http_status(rc), "risk_failed", "%s",
                                wf_strerror(rc));

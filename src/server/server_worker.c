@@ -271,16 +271,18 @@ int wf_server__review_pr(struct wf_server__ctx *c, const char *tenant, const cha
     }
     /* the stored report: {"risk": <risk report>, "review": <findings>} */
     int score = -1;
+    char risk_version[64] = "";
     if (!rc)
         rc = wf_buf_puts(&report, "{\"risk\":");
     if (!rc)
-        rc = wf_server__risk_report(c, &d, NULL, 0, &report, &score);
+        rc = wf_server__risk_report(c, tenant, &d, NULL, 0, &report, &score, risk_version,
+                                    sizeof risk_version);
     if (!rc)
         rc = wf_buf_puts(&report, ",\"review\":");
     if (!rc)
         rc = wf_review_write(&res, WF_REVIEW_FMT_JSON, &report);
     if (!rc) /* the model that scored the risk, as GET /v1/models names it */
-        rc = wf_buf_appendf(&report, ",\"model_version\":\"%s\"}", wf_learn_bundled_risk_version());
+        rc = wf_buf_appendf(&report, ",\"model_version\":\"%s\"}", risk_version);
     if (rc)
         goto out;
     struct wf_buf perr;
@@ -327,7 +329,8 @@ static void run_job(struct wf_server__ctx *c, const struct wf_store_job *job)
                          &number, "sha", &sha) == 0)
         rc = wf_server__review_pr(c, job->tenant, provider, repo, number, sha, &err);
     else if (strcmp(job->kind, "retrain") == 0)
-        rc = wf_server__retrain(c, job->tenant, &err);
+        rc =
+            wf_server__retrain(c, job->tenant, json_string_value(json_object_get(p, "kind")), &err);
     json_decref(p);
     const char *result;
     if (rc == WF_OK || rc == WF_ENOENT) {

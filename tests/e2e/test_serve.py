@@ -346,6 +346,12 @@ def main():
         check("stored review carries the change risk", 0 <= reviews[0]["score"] <= 100 and
               reviews[0]["report"]["risk"]["score"] == reviews[0]["score"], reviews[0])
         check("review posted to the provider", reviews[0]["posted"] is True, reviews[0])
+        risk_metrics = reviews[0]["report"]["risk"].get("metrics", {})
+        check("stored review keeps the change metrics the model read",
+              len(risk_metrics) == 14 and risk_metrics.get("nf", 0) >= 1, risk_metrics)
+        check("stored review names the embedded risk model",
+              reviews[0]["report"].get("model_version", "").startswith("bundled-"),
+              reviews[0]["report"].get("model_version"))
     fake_reqs = json.loads(subprocess.run(
         ["curl", "-s", "http://127.0.0.1:%s/_requests" % fake_port],
         capture_output=True, text=True).stdout or "[]")

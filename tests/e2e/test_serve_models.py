@@ -190,9 +190,31 @@ def phase_retrain(s, A, B):
     p = run(BIN, "models", "rollback", "2", "--store", s.store, "--tenant", "acme",
             check_rc=False)
     check("CLI rollback to rejected fails", p.returncode == 1 and "rejected" in p.stderr, p.stderr)
+    # ---- the risk model: POST /v1/risk names the model that scored it
+    diff = ("diff --git a/.github/workflows/ci.yml b/.github/workflows/ci.yml\n"
+            "--- a/.github/workflows/ci.yml\n+++ b/.github/workflows/ci.yml\n"
+            "@@ -1,1 +1,2 @@\n-on: push\n+on: [push]\n+jobs: {}\n")
+
+    def risk_model():
+        r = s.request("POST", "/v1/risk", diff, {**TEXT, **A.h})
+        return r.headers.get("x-workflowai-risk-model", "") if r.status == 200 else r.status
+
+    check("risk scored by the embedded model", str(risk_model()).startswith("bundled-"),
+          risk_model())
+    r = s.request("POST", "/v1/feedback", json.dumps(
+        {"kind": "pr_outcome", "repo": "acme/app", "number": 7, "outcome": "defect"}),
+        {"Content-Type": "application/json", **A.h})
+    check("pr_outcome label stored", r.status in (200, 201), r)
     p = run(BIN, "train", "risk", "--store", s.store, "--tenant", "acme", check_rc=False)
-    check("risk retraining says what is missing", p.returncode == 1 and "change metrics" in
-          p.stderr, p.stderr)
+    check("train risk promotes v1", p.returncode == 0 and "risk v1 promoted" in p.stdout,
+          p.stdout + p.stderr)
+    lst = json.loads(run(BIN, "models", "list", "--store", s.store, "--tenant", "acme").stdout)
+    check("models list shows the active risk version", lst["active"]["risk"]["version"] == 1 and
+          lst["active"]["risk"]["metrics"]["auc"] > 0.7, lst["active"]["risk"])
+    check("POST /v1/risk uses the tenant's risk model", wait_for(lambda: risk_model() == "v1"),
+          risk_model())
+    check("risk model shows in GET /v1/models", A.models()["active"]["risk"]["model_version"] ==
+          "v1", A.models()["active"])
 
     # ---- tenant isolation: beta still runs the bundled model
     m = B.models()
@@ -272,6 +294,19 @@ def phase_scheduled():
         check("scheduled retrain stored a version", m and m["history"][0]["version"] == 1 and
               m["history"][0]["n_labels"] == 6, m and m["history"][:1])
         check("retrain enqueued once", s.log().count('"retrain_enqueued"') == 1,
+              s.log().count('"retrain_enqueued"'))
+        # a pr_outcome label schedules a retrain of the risk model
+        s.request("POST", "/v1/feedback", json.dumps(
+            {"kind": "pr_outcome", "repo": "gamma/app", "number": 3, "outcome": "defect"}),
+            {**JSON, **G.h})
+
+        def risk_rows():
+            return [h for h in G.models()["history"] if h["kind"] == "risk"]
+        rows = wait_for(risk_rows, timeout=240)
+        check("scheduled retrain covers risk", rows and rows[0]["version"] == 1 and
+              rows[0]["status"] == "active", rows)
+        check("risk retrain enqueued once",
+              s.log().count('"retrain_enqueued"') == 2 and '"kind":"risk"' in s.log(),
               s.log().count('"retrain_enqueued"'))
     finally:
         rc = s.stop()
