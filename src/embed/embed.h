@@ -26,11 +26,11 @@
 struct wf_embed;
 
 /* Creates the built-in offline embedder (model id
- * "builtin:hash-ngram-v1/<dim>"). Returns owned (free with wf_embed_free).
+ * "builtin:hash-ngram-v2/<dim>"). Returns owned (free with wf_embed_free).
  * Errors: WF_ENOMEM. */
 int wf_embed_builtin(struct wf_embed **out);
 /* The built-in embedder with another dimension (16..WF_EMBED_MAX_DIM), for
- * evaluation; model id "builtin:hash-ngram-v1/<dim>". Errors: WF_EINVAL,
+ * evaluation; model id "builtin:hash-ngram-v2/<dim>". Errors: WF_EINVAL,
  * WF_ENOMEM. */
 int wf_embed_builtin_dim(size_t dim, struct wf_embed **out);
 

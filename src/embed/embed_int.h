@@ -28,4 +28,10 @@ void wf_embed__normalize(float *v, size_t dim);
  * (equal to wf_hash64; exposed for the tests). */
 uint64_t wf_embed__hash_short(const char *p, size_t len, uint64_t seed);
 
+/* The built-in embedder's hash of one character n-gram (len 3..5 bytes). */
+uint64_t wf_embed__ngram_hash(const char *p, size_t len);
+
+/* The built-in embedder's table of common word stems (n entries). */
+const char *const *wf_embed__common_words(size_t *n);
+
 #endif

@@ -44,7 +44,7 @@ then pass "quality floors"; else failt "quality floors"; fi
 
 # a smaller embedding dimension still runs and is recorded in the model id
 expect "eval retrieval --dim 64" 0 "$BIN" eval retrieval --docs "$DOCS" --queries "$QUERIES" --dim 64 --format json
-has "model id names the dimension" "$TMP/out" '"embed":"builtin:hash-ngram-v1/64"'
+has "model id names the dimension" "$TMP/out" '"embed":"builtin:hash-ngram-v2/64"'
 
 # errors
 expect "missing --docs" 2 "$BIN" eval retrieval --queries "$QUERIES"

@@ -47,7 +47,7 @@ static void test_builtin(void **state)
     assert_int_equal(wf_embed_builtin(&e), WF_OK);
     size_t d = wf_embed_dim(e);
     assert_int_equal(d, WF_EMBED_BUILTIN_DIM);
-    assert_string_equal(wf_embed_model(e), "builtin:hash-ngram-v1/256");
+    assert_string_equal(wf_embed_model(e), "builtin:hash-ngram-v2/256");
     struct wf_str t[5] = {wf_str_c("How do I restart a failed systemd service?"),
                           wf_str_c("systemctl restart the service after it failed"),
                           wf_str_c("Compress a directory into a tar.gz archive"), wf_str_c(""),
@@ -70,7 +70,7 @@ static void test_builtin(void **state)
     wf_embed_free(e);
     assert_int_equal(wf_embed_builtin_dim(8, &e), WF_EINVAL);
     assert_int_equal(wf_embed_builtin_dim(64, &e), WF_OK);
-    assert_string_equal(wf_embed_model(e), "builtin:hash-ngram-v1/64");
+    assert_string_equal(wf_embed_model(e), "builtin:hash-ngram-v2/64");
     wf_embed_free(e);
     wf_buf_cleanup(&err);
 }
@@ -98,6 +98,65 @@ static void test_hash_short(void **state)
         uint64_t seed = 0xC0FFEE + (uint64_t)(t % 6);
         assert_true(wf_embed__hash_short(b, len, seed) == wf_hash64(b, len, seed));
     }
+}
+
+/* The n-gram hash, computed from packed bytes, is wf_hash64 with the
+ * n-gram seed. */
+static void test_ngram_hash(void **state)
+{
+    (void)state;
+    char b[8];
+    uint64_t x = 0x2545f4914f6cdd1dULL;
+    for (int t = 0; t < 3000; t++) {
+        for (size_t i = 0; i < sizeof(b); i++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            b[i] = (char)(x >> 56);
+        }
+        size_t len = 3 + (size_t)t % 3;
+        assert_true(wf_embed__ngram_hash(b, len) == wf_hash64(b, len, 0xC0FFEE + len));
+    }
+}
+
+/* The common-word table is searched by hash but documented as sorted: it is,
+ * in strcmp order, without duplicates, and no entry is longer than 8 bytes. */
+static void test_common_sorted(void **state)
+{
+    (void)state;
+    size_t n = 0;
+    const char *const *w = wf_embed__common_words(&n);
+    assert_true(n > 10);
+    for (size_t i = 0; i < n; i++) {
+        assert_true(strlen(w[i]) <= 8);
+        if (i)
+            assert_true(strcmp(w[i - 1], w[i]) < 0);
+    }
+}
+
+/* A batch reuses one feature table across texts of different lengths: each
+ * vector equals the one of the same text embedded alone. */
+static void test_batch_reuse(void **state)
+{
+    (void)state;
+    struct wf_embed *e;
+    assert_int_equal(wf_embed_builtin_dim(64, &e), WF_OK);
+    static char big[20000];
+    for (size_t i = 0; i < sizeof(big); i++)
+        big[i] = (char)('a' + (i * 7 + i / 5) % 26);
+    for (size_t i = 9; i < sizeof(big); i += 10)
+        big[i] = ' ';
+    struct wf_str t[4] = {{big, sizeof(big)},
+                          wf_str_c("also allow restart the failed service"),
+                          wf_str_c(""),
+                          wf_str_c("journalctl -u nginx.service --since today")};
+    float batch[4 * 64], one[64];
+    assert_int_equal(wf_embed_texts(e, t, 4, batch, NULL), WF_OK);
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(wf_embed_texts(e, &t[i], 1, one, NULL), WF_OK);
+        assert_memory_equal(one, batch + i * 64, sizeof(one));
+    }
+    wf_embed_free(e);
 }
 
 static void test_parse(void **state)
@@ -246,9 +305,9 @@ static void test_openai(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_builtin),
-        cmocka_unit_test(test_hash_short),
-        cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_builtin),     cmocka_unit_test(test_hash_short),
+        cmocka_unit_test(test_ngram_hash),  cmocka_unit_test(test_common_sorted),
+        cmocka_unit_test(test_batch_reuse), cmocka_unit_test(test_parse),
         cmocka_unit_test(test_openai),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -239,7 +239,7 @@ static void test_model_mismatch_and_reindex(void **state)
     size_t n = 0;
     assert_int_equal(wf_kb_search(kb, "acme", &q, &h, &n, &err), WF_ECONFLICT);
     assert_non_null(strstr(err.p, "kb reindex"));
-    assert_non_null(strstr(err.p, "builtin:hash-ngram-v1/64"));
+    assert_non_null(strstr(err.p, "builtin:hash-ngram-v2/64"));
     wf_buf_reset(&err);
     size_t docs = 0, chunks = 0;
     assert_int_equal(wf_kb_reindex(kb, "acme", &docs, &chunks, &err), WF_OK);
