@@ -348,7 +348,7 @@ struct wf_store_kb_chunk {
     size_t len;                    /* bytes of text */
     const float *vec;              /* dim floats (L2-normalised), NULL = no vector */
     size_t dim;                    /* 0 when vec is NULL */
-    const char *embed_model;       /* model of vec ("builtin:hash-ngram-v1/256"); "" when none */
+    const char *embed_model;       /* model of vec ("builtin:hash-ngram-v2/256"); "" when none */
 };
 
 /* A document with all its chunks, written in one transaction. Borrowed. */
