@@ -75,16 +75,6 @@ struct builtin {
     float logtf[N_LOGTF]; /* 1 + ln tf for small tf (logtf[0] unused) */
 };
 
-static uint64_t fmix64(uint64_t k)
-{
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdULL;
-    k ^= k >> 33;
-    k *= 0xc4ceb9fe1a85ec53ULL;
-    k ^= k >> 33;
-    return k;
-}
-
 static int fmap_grow(struct fmap *m)
 {
     size_t cap = m->cap * 2;
@@ -164,8 +154,8 @@ static inline uint64_t hash_short(const char *p, size_t len, uint64_t seed)
     uint64_t t = 0;
     for (size_t i = 0; i < len; i++)
         t |= (uint64_t)(unsigned char)p[i] << (8 * i);
-    h ^= fmix64(t ^ 0x4cf5ad432745937fULL);
-    return fmix64(h);
+    h ^= wf_fmix64(t ^ 0x4cf5ad432745937fULL);
+    return wf_fmix64(h);
 }
 
 uint64_t wf_embed__hash_short(const char *p, size_t len, uint64_t seed)
@@ -179,8 +169,8 @@ uint64_t wf_embed__hash_short(const char *p, size_t len, uint64_t seed)
 static inline uint64_t ngram_hash(uint64_t t, unsigned g)
 {
     uint64_t h = (SEED_NGRAM + g) ^ (g * 0x9e3779b97f4a7c15ULL);
-    h ^= fmix64(t ^ 0x4cf5ad432745937fULL);
-    return fmix64(h);
+    h ^= wf_fmix64(t ^ 0x4cf5ad432745937fULL);
+    return wf_fmix64(h);
 }
 
 uint64_t wf_embed__ngram_hash(const char *p, size_t len)
@@ -242,7 +232,8 @@ static int on_term(void *ud, const char *t, size_t n, enum wf_text_term_kind kin
     add_ngrams(m, t, n, base);
     if (kind != WF_TEXT_TERM_PART) {
         if (m->prev)
-            fmap_add(m, fmix64(m->prev * 0x9e3779b97f4a7c15ULL ^ h ^ SEED_BIGRAM), W_BIGRAM * base);
+            fmap_add(m, wf_fmix64(m->prev * 0x9e3779b97f4a7c15ULL ^ h ^ SEED_BIGRAM),
+                     W_BIGRAM * base);
         m->prev = h | 1; /* never 0: 0 means no previous word */
     }
     return m->err;

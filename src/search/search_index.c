@@ -84,22 +84,12 @@ struct wf_search_index {
 
 /* ---- small helpers -------------------------------------------------------------- */
 
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    x ^= x >> 33;
-    return x;
-}
-
 static struct idoc *doc_find(const struct wf_search_index *ix, int64_t id)
 {
     if (!ix->cap_docs)
         return NULL;
     size_t mask = ix->cap_docs - 1;
-    for (size_t i = mix64((uint64_t)id) & mask;; i = (i + 1) & mask) {
+    for (size_t i = wf_fmix64((uint64_t)id) & mask;; i = (i + 1) & mask) {
         struct idoc *d = &ix->docs[i];
         if (d->state == 0)
             return NULL;
@@ -122,7 +112,7 @@ static int doc_table_grow(struct wf_search_index *ix)
         struct idoc *d = &ix->docs[i];
         if (d->state != 1)
             continue;
-        size_t j = mix64((uint64_t)d->id) & (cap - 1);
+        size_t j = wf_fmix64((uint64_t)d->id) & (cap - 1);
         while (nd[j].state)
             j = (j + 1) & (cap - 1);
         nd[j] = *d;
@@ -138,7 +128,7 @@ static int doc_table_grow(struct wf_search_index *ix)
 static struct idoc *doc_insert(struct wf_search_index *ix, int64_t id)
 {
     size_t mask = ix->cap_docs - 1;
-    size_t i = mix64((uint64_t)id) & mask;
+    size_t i = wf_fmix64((uint64_t)id) & mask;
     while (ix->docs[i].state == 1)
         i = (i + 1) & mask;
     struct idoc *d = &ix->docs[i];

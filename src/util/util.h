@@ -166,6 +166,17 @@ char *wf_arena_strndup(struct wf_arena *a, const char *p, size_t len);
 uint64_t wf_hash64(const void *p, size_t len, uint64_t seed);
 /* Mixes a 64-bit value into a running hash. */
 uint64_t wf_hash_mix(uint64_t h, uint64_t v);
+/* MurmurHash3's 64-bit finaliser: spreads every input bit over the output
+ * (inline: hot loops of the embedder and the index call it per n-gram). */
+static inline uint64_t wf_fmix64(uint64_t k)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    k *= 0xc4ceb9fe1a85ec53ULL;
+    k ^= k >> 33;
+    return k;
+}
 
 /* Set of 64-bit keys (key 0 is stored out of band). */
 struct wf_hset {

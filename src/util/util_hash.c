@@ -14,19 +14,9 @@ static uint64_t rd64(const unsigned char *p)
            (uint64_t)p[7] << 56;
 }
 
-static uint64_t fmix(uint64_t k)
-{
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdULL;
-    k ^= k >> 33;
-    k *= 0xc4ceb9fe1a85ec53ULL;
-    k ^= k >> 33;
-    return k;
-}
-
 uint64_t wf_hash_mix(uint64_t h, uint64_t v)
 {
-    return fmix(h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)));
+    return wf_fmix64(h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)));
 }
 
 uint64_t wf_hash64(const void *data, size_t len, uint64_t seed)
@@ -34,7 +24,7 @@ uint64_t wf_hash64(const void *data, size_t len, uint64_t seed)
     const unsigned char *p = data;
     uint64_t h = seed ^ (len * 0x9e3779b97f4a7c15ULL);
     while (len >= 8) {
-        h = (h ^ fmix(rd64(p))) * 0x87c37b91114253d5ULL;
+        h = (h ^ wf_fmix64(rd64(p))) * 0x87c37b91114253d5ULL;
         h = (h << 27) | (h >> 37);
         p += 8;
         len -= 8;
@@ -42,8 +32,8 @@ uint64_t wf_hash64(const void *data, size_t len, uint64_t seed)
     uint64_t t = 0;
     for (size_t i = 0; i < len; i++)
         t |= (uint64_t)p[i] << (8 * i);
-    h ^= fmix(t ^ 0x4cf5ad432745937fULL);
-    return fmix(h);
+    h ^= wf_fmix64(t ^ 0x4cf5ad432745937fULL);
+    return wf_fmix64(h);
 }
 
 void wf_hset_init(struct wf_hset *s, size_t max_count)
@@ -64,7 +54,7 @@ void wf_hset_cleanup(struct wf_hset *s)
 
 static void place(uint64_t *slots, size_t cap, uint64_t key)
 {
-    size_t i = (size_t)fmix(key) & (cap - 1);
+    size_t i = (size_t)wf_fmix64(key) & (cap - 1);
     while (slots[i])
         i = (i + 1) & (cap - 1);
     slots[i] = key;
@@ -76,7 +66,7 @@ int wf_hset_has(const struct wf_hset *s, uint64_t key)
         return s->has_zero;
     if (!s->cap)
         return 0;
-    size_t i = (size_t)fmix(key) & (s->cap - 1);
+    size_t i = (size_t)wf_fmix64(key) & (s->cap - 1);
     while (s->slots[i]) {
         if (s->slots[i] == key)
             return 1;
